@@ -1,0 +1,43 @@
+# Two commands on a fresh machine:  `make report`  and  `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+MONTHS ?= 2016-02:2017-01
+JOBS   ?= 1
+
+.PHONY: report test test-fast lint lab data bench validate clean-outputs
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lac pack)" >/dev/null
+	touch $(STAMP)
+
+## report: set up, make synthetic data if data/raw is empty, run every notebook for each month
+report: $(STAMP)
+	@if [ -z "$$(ls -d data/raw/????-?? 2>/dev/null)" ]; then $(PY) -m pipeline synth; fi
+	$(PY) -m pipeline run --months $(MONTHS) --jobs $(JOBS)
+
+## test: set up and run the whole test suite (lint included)
+test: $(STAMP)
+	$(PY) -m ruff check pipeline tests notebooks
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(PY) -m ruff check pipeline tests notebooks
+	$(PY) -m ruff format --check pipeline tests
+
+## lab: open JupyterLab on the notebooks
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+data: $(STAMP)
+	$(PY) -m pipeline synth
+
+clean-outputs:
+	rm -rf outputs/20* outputs/index.html data/processed/20*

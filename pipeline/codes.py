@@ -1,0 +1,63 @@
+"""SSDA903 code lists (data in `pipeline/data/codes.toml`), valid per collection year."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib.resources import files
+
+import numpy as np
+import pandas as pd
+
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+
+
+@lru_cache(maxsize=1)
+def code_lists() -> dict[str, dict[str, dict]]:
+    """Every code list: {list name: {code: {label, from?, to?}}}."""
+    text = files("pipeline").joinpath("data/codes.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def codes(list_name: str, year: int | None = None) -> set[str]:
+    """Codes in a list; with `year`, only those valid for that collection year."""
+    entries = code_lists()[list_name]
+    if year is None:
+        return set(entries)
+    return {
+        c
+        for c, e in entries.items()
+        if e.get("from", FIRST_YEAR) <= year <= e.get("to", LAST_YEAR)
+    }
+
+
+def label(list_name: str, code: str) -> str:
+    """The DfE label of a code ('' when unknown)."""
+    return code_lists()[list_name].get(code, {}).get("label", "")
+
+
+def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Series:
+    """Vectorised: True where `values` is a code valid in the matching collection `years`.
+
+    Blank values count as valid (blanks are a separate rule's business).
+    """
+    entries = code_lists()[list_name]
+    table = pd.DataFrame(
+        {
+            "code": list(entries),
+            "first": [e.get("from", FIRST_YEAR) for e in entries.values()],
+            "last": [e.get("to", LAST_YEAR) for e in entries.values()],
+        }
+    ).set_index("code")
+    first = values.map(table["first"]).to_numpy(dtype="float64", na_value=np.nan)
+    last = values.map(table["last"]).to_numpy(dtype="float64", na_value=np.nan)
+    yr = years.to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(first)
+    in_range = known & (np.isnan(yr) | ((first <= yr) & (yr <= last)))
+    return pd.Series(in_range | values.isna().to_numpy(), index=values.index)
+
+
+def collection_years(dates: pd.Series) -> pd.Series:
+    """Vectorised collection year (April-March, as the starting calendar year) of a datetime Series."""
+    return dates.dt.year - (dates.dt.month < 4).astype("Int64")

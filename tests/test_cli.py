@@ -1,0 +1,57 @@
+"""The CLI: --help for every command, one-line errors with exit status 2, clean writes outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import main
+from tests.test_load import EP_ROW, EPISODES, HEADER, write
+
+
+@pytest.mark.parametrize("command", ["synth", "clean", "kpis", "run"])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert "usage" in capsys.readouterr().out
+
+
+def test_missing_column_is_one_line_exit_2_no_traceback(tmp_path):
+    month = tmp_path / "2017-01"
+    month.mkdir()
+    write(month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
+    write(month, "episodes.csv", EPISODES.replace(",DECOM", "") + "1,S,C2,N1,U4,PR1,,,,,,\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "clean", "--month", "2017-01", "--raw", str(tmp_path),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "episodes.csv" in lines[0] and "DECOM" in lines[0]
+
+
+def test_bad_month_is_one_line_exit_2(capsys):
+    assert main(["clean", "--month", "2017-13"]) == 2
+    assert "not a month" in capsys.readouterr().err
+
+
+def test_clean_writes_parquet_and_quality(tmp_path, capsys):
+    month = tmp_path / "raw" / "2017-01"
+    month.mkdir(parents=True)
+    write(month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
+    write(month, "episodes.csv", EPISODES + EP_ROW + EP_ROW)
+    assert main(["clean", "--month", "2017-01", "--raw", str(tmp_path / "raw"),
+                 "--out", str(tmp_path / "processed")]) == 0
+    out = tmp_path / "processed" / "2017-01"
+    assert {p.name for p in out.iterdir()} == {"header.parquet", "episodes.parquet",
+                                               "quarantine.parquet", "quality.json"}
+    quality = json.loads((out / "quality.json").read_text())
+    assert quality["tables"]["episodes"] == {"rows_in": 2, "kept": 1, "merged": 1, "quarantined": 0,
+                                             "corrected_cells": 0}
+    assert "1 merged" in capsys.readouterr().out

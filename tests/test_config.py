@@ -1,0 +1,42 @@
+"""Settings: the shipped config loads; each kind of mistake gives its own clear message."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import ConfigError, Settings, load_settings, settings_from_dict
+
+
+def test_shipped_config_loads():
+    s = load_settings()
+    assert s.sdq_threshold == 18 and s.breakdown == ("CREQB", "CREQO", "CHILD", "LAREQ")
+    assert s.targets["placements_3plus_pct"] == 10.0
+
+
+def test_defaults_without_file():
+    assert Settings().suppression_threshold == 5
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"la_nme": "x"}, "unknown key 'la_nme'"),
+        ({"population_0_17": "many"}, "population_0_17: expected an integer, got str"),
+        ({"population_0_17": 0}, "population_0_17: 0 is outside 1..20000000"),
+        ({"sdq": {"targeting_threshold": 41}}, "sdq.targeting_threshold: 41 is outside 0..40"),
+        ({"suppression": {"enabled": "yes"}}, "suppression.enabled: expected true/false"),
+        ({"placements": {"breakdown": ["CREQB", "NOPE"]}}, "'NOPE' is not a REASON_PLACE_CHANGE code"),
+        ({"targets": {"placements_3plus_pct": "ten"}}, "targets.placements_3plus_pct: expected a number"),
+        ({"colours": {}}, "unknown section [colours]"),
+    ],
+)
+def test_each_mistake_has_a_clear_message(raw, message):
+    with pytest.raises(ConfigError) as err:
+        settings_from_dict(raw)
+    assert message in str(err.value)
+
+
+def test_all_mistakes_reported_together():
+    with pytest.raises(ConfigError) as err:
+        settings_from_dict({"la_nme": "x", "population_0_17": -1})
+    assert str(err.value).count("\n  - ") == 2
