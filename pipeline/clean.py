@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import __version__, codes
 from pipeline.io import atomic_write_bytes, atomic_write_parquet
@@ -69,7 +71,7 @@ class CleanResult:
 
 def normalise_child_id(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """ID-NORM: remove spaces and a trailing '.0'; drop leading zeros from all-digit IDs."""
-    s = raw.str.replace(r"\s+", "", regex=True).str.replace(r"\.0+$", "", regex=True)
+    s = raw.str.replace(" ", "", regex=False).str.strip().str.removesuffix(".0")
     digits = s.str.fullmatch(r"\d+").fillna(False).astype(bool)
     stripped = s.str.lstrip("0").mask(lambda x: x == "", "0")
     s = s.mask(digits, stripped).mask(lambda x: x == "", pd.NA)
@@ -141,6 +143,21 @@ def parse_whole_numbers(raw: pd.Series, low: int, high: int) -> tuple[pd.Series,
     return values, changed.fillna(False).astype(bool), invalid
 
 
+def per_unique(raw: pd.Series, fn) -> tuple[pd.Series, ...]:
+    """Apply a vectorised normaliser to the distinct values only, then spread the results back.
+
+    Extracts repeat the same dates, codes and IDs many times; normalising each distinct value once
+    is what keeps cleaning close to the speed of reading the file.
+    """
+    codes_, uniques = pd.factorize(raw, use_na_sentinel=True)
+    distinct = pd.concat(
+        [pd.Series(uniques, dtype="str"), pd.Series([pd.NA], dtype="str")], ignore_index=True
+    )
+    positions = np.where(codes_ < 0, len(uniques), codes_)
+    results = fn(distinct)
+    return tuple(r.iloc[positions].set_axis(raw.index) for r in results)
+
+
 def _changed(before: pd.Series, after: pd.Series) -> pd.Series:
     both = before.notna() & after.notna()
     differ = (before.astype("str") != after.astype("str")) & both
@@ -160,12 +177,13 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
     reasons = pd.Series(pd.NA, index=frame.index, dtype="str")
     rule_of = pd.Series(pd.NA, index=frame.index, dtype="str")
 
-    def quarantine(rule: str, mask: pd.Series, reason: pd.Series | str) -> None:
+    def quarantine(rule: str, mask: pd.Series, reason) -> None:
+        """Quarantine rows under `rule`; `reason` is text or a function of the selected rows' index."""
         new = mask.fillna(False).astype(bool) & rule_of.isna()
         if not new.any():
             return
         rule_of.loc[new] = rule
-        reasons.loc[new] = reason[new] if isinstance(reason, pd.Series) else reason
+        reasons.loc[new] = reason(new[new].index) if callable(reason) else reason
         counts[rule] = counts.get(rule, 0) + int(new.sum())
 
     def corrected(rule: str, mask: pd.Series) -> None:
@@ -181,25 +199,35 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
     code_cols = spec.get("codes", {})
     for col in [c for c in frame.columns if c not in META]:
         if col == "CHILD":
-            data[col], changed = normalise_child_id(raw[col])
+            data[col], changed = per_unique(raw[col], normalise_child_id)
             corrected("ID-NORM", changed)
         elif col in date_cols or col in datetime_cols:
-            values, changed, timed, invalid = parse_dates(raw[col], keep_time=col in datetime_cols)
+            keep_time = col in datetime_cols
+            values, changed, timed, invalid = per_unique(
+                raw[col], lambda u, keep_time=keep_time: parse_dates(u, keep_time)
+            )
             data[col] = values
-            if col in datetime_cols:
+            if keep_time:
                 data[f"{col}_TIMED"] = timed
             corrected("DATE-NORM", changed)
-            quarantine("DATE-INVALID", invalid, f"{col} = " + raw[col].astype("str") + " is not a date")
+            quarantine("DATE-INVALID", invalid, lambda i, c=col: f"{c} = " + raw.loc[i, c] + " is not a date")
         elif col in int_cols:
             low, high = int_cols[col]
-            values, changed, invalid = parse_whole_numbers(raw[col], low, high)
+            values, changed, invalid = per_unique(
+                raw[col], lambda u, low=low, high=high: parse_whole_numbers(u, low, high)
+            )
             data[col] = values
             corrected("NUM-NORM", changed)
             quarantine(
-                "SDQ-RANGE", invalid, f"{col} = " + raw[col].astype("str") + f" is not {low}-{high}"
+                "SDQ-RANGE",
+                invalid,
+                lambda i, c=col, lo=low, hi=high: f"{c} = " + raw.loc[i, c] + f" is not {lo}-{hi}",
             )
         else:
-            data[col], changed = normalise_code(raw[col], upper=col in code_cols)
+            upper = col in code_cols
+            data[col], changed = per_unique(
+                raw[col], lambda u, upper=upper: normalise_code(u, upper=upper)
+            )
             corrected("CODE-NORM", changed)
     clean = pd.DataFrame(data, index=frame.index)
 
@@ -209,7 +237,7 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
         is_blank = raw[col].isna() | (raw[col].str.strip() == "")
         first_blank = first_blank.mask(is_blank & first_blank.isna(), col)
         blank |= is_blank.fillna(True)
-    quarantine("REQ-MISSING", blank, first_blank + " is blank")
+    quarantine("REQ-MISSING", blank, lambda i: first_blank[i] + " is blank")
 
     years = None
     if spec.get("code_date"):
@@ -219,9 +247,13 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
             continue
         year_series = years if years is not None else pd.Series(np.nan, index=clean.index)
         ok = codes.valid_for_year(list_name, clean[col], year_series)
-        reason = f"{col} = " + clean[col].astype("str") + " is not a valid code"
-        if years is not None:
-            reason = reason + " in " + year_series.astype("str") + "-" + (year_series + 1).astype("str")
+
+        def reason(i, c=col, y=year_series, dated=years is not None):
+            text = f"{c} = " + clean.loc[i, c].astype("str") + " is not a valid code"
+            if dated:
+                text = text + " in " + y[i].astype("str") + "-" + (y[i] + 1).astype("str")
+            return text
+
         quarantine("CODE-INVALID", ~ok, reason)
 
     if table == "episodes":
@@ -233,7 +265,7 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
 
     alive = rule_of.isna()
     value_cols = [c for c in clean.columns if not c.endswith("_TIMED")]
-    dup = clean.loc[alive].duplicated(subset=value_cols, keep="first")
+    dup = _duplicated(clean if alive.all() else clean.loc[alive], value_cols, keep="first")
     merged_idx = dup.index[dup]
     merged = len(merged_idx)
     if merged:
@@ -241,7 +273,7 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
     alive.loc[merged_idx] = False
     key = spec.get("key", [])
     if key:
-        conflict = clean.loc[alive].duplicated(subset=key, keep=False)
+        conflict = _duplicated(clean.loc[alive], key, keep=False)
         quarantine(
             "DUP-CONFLICT",
             conflict.reindex(clean.index, fill_value=False),
@@ -249,14 +281,16 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
         )
     alive = rule_of.isna() & ~clean.index.isin(merged_idx)
 
-    kept = clean.loc[alive]
+    kept = clean if alive.all() else clean.loc[alive]
     if table == "episodes":
         kept = _episode_structure(kept, counts)
     if child_ids is not None and table != "header":
-        orphan = ~kept["CHILD"].isin(child_ids)
+        orphan = ~_isin(kept["CHILD"], child_ids)
         if orphan.any():
             counts["ORPHAN"] = int(orphan.sum())
-    kept = _sort(kept, table).reset_index(drop=True)
+    if table != "episodes":  # episodes are already in CHILD, DECOM order
+        kept = _sort(kept, table)
+    kept = kept.reset_index(drop=True)
 
     q_mask = rule_of.notna()
     quarantined = pd.DataFrame(
@@ -273,9 +307,28 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
     return TableOutcome(kept, quarantined, rows_in=rows_in, merged=merged, counts=counts)
 
 
+def _duplicated(frame: pd.DataFrame, columns: list[str], keep) -> pd.Series:
+    """DataFrame.duplicated, made fast: hash rows first, compare exactly only where hashes repeat."""
+    if frame.empty:
+        return pd.Series(False, index=frame.index)
+    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
+    candidates = hashes.duplicated(keep=False)
+    out = pd.Series(False, index=frame.index)
+    if candidates.any():
+        out.loc[candidates] = frame.loc[candidates, columns].duplicated(keep=keep)
+    return out
+
+
+def _isin(values: pd.Series, allowed: pd.Index) -> pd.Series:
+    """Fast membership test for string columns (pyarrow's hash-based is_in)."""
+    found = pc.is_in(pa.array(values.astype("str").array), value_set=pa.array(allowed.astype("str")))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False)
+
+
 def _episode_structure(kept: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame:
     """EPI-OVERLAP (correct), EPI-OPEN-NOT-LAST, EPI-GAP, EPI-SAME-DAY (flags)."""
-    ep = kept.sort_values(["CHILD", "DECOM"], kind="stable")
+    order = np.lexsort((kept["DECOM"].to_numpy(), pd.factorize(kept["CHILD"])[0]))
+    ep = kept.iloc[order]
     next_start = ep.groupby("CHILD", sort=False)["DECOM"].shift(-1)
     has_next = next_start.notna()
     x1 = ep["REC"].eq("X1").fillna(False).astype(bool)

@@ -43,18 +43,16 @@ def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Se
     Blank values count as valid (blanks are a separate rule's business).
     """
     entries = code_lists()[list_name]
-    table = pd.DataFrame(
-        {
-            "code": list(entries),
-            "first": [e.get("from", FIRST_YEAR) for e in entries.values()],
-            "last": [e.get("to", LAST_YEAR) for e in entries.values()],
-        }
-    ).set_index("code")
-    first = values.map(table["first"]).to_numpy(dtype="float64", na_value=np.nan)
-    last = values.map(table["last"]).to_numpy(dtype="float64", na_value=np.nan)
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    first = np.array([entries.get(u, {}).get("from", FIRST_YEAR) if u in entries else np.nan
+                      for u in uniques] + [np.nan], dtype="float64")
+    last = np.array([entries.get(u, {}).get("to", LAST_YEAR) if u in entries else np.nan
+                     for u in uniques] + [np.nan], dtype="float64")
+    positions = np.where(positions < 0, len(uniques), positions)
+    lo, hi = first[positions], last[positions]
     yr = years.to_numpy(dtype="float64", na_value=np.nan)
-    known = ~np.isnan(first)
-    in_range = known & (np.isnan(yr) | ((first <= yr) & (yr <= last)))
+    known = ~np.isnan(lo)
+    in_range = known & (np.isnan(yr) | ((lo <= yr) & (yr <= hi)))
     return pd.Series(in_range | values.isna().to_numpy(), index=values.index)
 
 
