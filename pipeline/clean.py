@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from pipeline import __version__, codes
 from pipeline.io import atomic_write_bytes, atomic_write_parquet
 from pipeline.load import RawExtract, load_extract, table_specs
+from pipeline.schema import validate_tables
 
 META = ["_source", "_line"]
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -87,7 +88,9 @@ def normalise_code(raw: pd.Series, upper: bool = True) -> tuple[pd.Series, pd.Se
     return s, _changed(raw, s)
 
 
-def parse_dates(raw: pd.Series, keep_time: bool) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+def parse_dates(
+    raw: pd.Series, keep_time: bool
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """DATE-NORM: read dd/mm/yyyy, dd/mm/yyyy HH:MM, ISO forms and Excel serial numbers.
 
     Returns (values as datetime64[ns], changed-from-canonical mask, timed mask, invalid mask).
@@ -128,7 +131,9 @@ def parse_dates(raw: pd.Series, keep_time: bool) -> tuple[pd.Series, pd.Series, 
     return out, changed & out.notna(), timed, todo
 
 
-def parse_whole_numbers(raw: pd.Series, low: int, high: int) -> tuple[pd.Series, pd.Series, pd.Series]:
+def parse_whole_numbers(
+    raw: pd.Series, low: int, high: int
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """NUM-NORM: read whole numbers written as '17', ' 17 ' or '17.0'.
 
     Returns (Int64 values, changed mask, invalid mask: non-blank but not a whole number in range).
@@ -210,7 +215,11 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
             if keep_time:
                 data[f"{col}_TIMED"] = timed
             corrected("DATE-NORM", changed)
-            quarantine("DATE-INVALID", invalid, lambda i, c=col: f"{c} = " + raw.loc[i, c] + " is not a date")
+            quarantine(
+                "DATE-INVALID",
+                invalid,
+                lambda i, c=col: f"{c} = " + raw.loc[i, c] + " is not a date",
+            )
         elif col in int_cols:
             low, high = int_cols[col]
             values, changed, invalid = per_unique(
@@ -260,7 +269,9 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
         quarantine("EPI-END-BEFORE-START", clean["DEC"] < clean["DECOM"], "DEC is before DECOM")
     if table == "missing":
         quarantine(
-            "MIS-END-BEFORE-START", clean["MIS_END"] < clean["MIS_START"], "MIS_END is before MIS_START"
+            "MIS-END-BEFORE-START",
+            clean["MIS_END"] < clean["MIS_START"],
+            "MIS_END is before MIS_START",
         )
 
     alive = rule_of.isna()
@@ -321,7 +332,9 @@ def _duplicated(frame: pd.DataFrame, columns: list[str], keep) -> pd.Series:
 
 def _isin(values: pd.Series, allowed: pd.Index) -> pd.Series:
     """Fast membership test for string columns (pyarrow's hash-based is_in)."""
-    found = pc.is_in(pa.array(values.astype("str").array), value_set=pa.array(allowed.astype("str")))
+    found = pc.is_in(
+        pa.array(values.astype("str").array), value_set=pa.array(allowed.astype("str"))
+    )
     return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False)
 
 
@@ -339,7 +352,11 @@ def _episode_structure(kept: pd.DataFrame, counts: dict[str, int]) -> pd.DataFra
     open_not_last = has_next & (ep["DEC"].isna() | (~x1 & (ep["DEC"] > next_start)))
     gap = x1 & has_next & (next_start > ep["DEC"])
     same_day = ep["DEC"] == ep["DECOM"]
-    for rule, mask in (("EPI-OPEN-NOT-LAST", open_not_last), ("EPI-GAP", gap), ("EPI-SAME-DAY", same_day)):
+    for rule, mask in (
+        ("EPI-OPEN-NOT-LAST", open_not_last),
+        ("EPI-GAP", gap),
+        ("EPI-SAME-DAY", same_day),
+    ):
         n = int(mask.fillna(False).sum())
         if n:
             counts[rule] = n
@@ -349,7 +366,9 @@ def _episode_structure(kept: pd.DataFrame, counts: dict[str, int]) -> pd.DataFra
 def _with_required_columns(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     missing = [c for c in spec["required"] if c not in frame.columns]
     if missing:
-        frame = frame.assign(**{c: pd.Series(pd.NA, index=frame.index, dtype="str") for c in missing})
+        frame = frame.assign(
+            **{c: pd.Series(pd.NA, index=frame.index, dtype="str") for c in missing}
+        )
     if "_source" not in frame.columns:
         frame = frame.assign(_source="", _line=pd.RangeIndex(2, len(frame) + 2))
     return frame
@@ -367,8 +386,13 @@ def _records_json(raw: pd.DataFrame) -> pd.Series:
     if raw.empty:
         return pd.Series([], dtype="str")
     return pd.Series(
-        [json.dumps(dict(zip(cols, row, strict=True)), default=str) for row in
-         raw[cols].astype(object).where(raw[cols].notna(), None).itertuples(index=False)],
+        [
+            json.dumps(dict(zip(cols, row, strict=True)), default=str)
+            for row in raw[cols]
+            .astype(object)
+            .where(raw[cols].notna(), None)
+            .itertuples(index=False)
+        ],
         index=raw.index,
         dtype="str",
     )
@@ -402,9 +426,7 @@ def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: s
     rule_rows = []
     for table, o in outcomes.items():
         quarantined = len(o.quarantine)
-        corrected_cells = sum(
-            n for r, n in o.counts.items() if rules()[r]["action"] == "correct"
-        )
+        corrected_cells = sum(n for r, n in o.counts.items() if rules()[r]["action"] == "correct")
         table_rows[table] = {
             "rows_in": o.rows_in,
             "kept": len(o.kept),
@@ -442,6 +464,7 @@ def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: s
 def clean_month(month: str, raw_dir: str | Path, processed_dir: str | Path) -> CleanResult:
     """Load the extract in `raw_dir`, clean it, and write typed parquet + quarantine + quality.json."""
     result = clean_extract(load_extract(raw_dir), month=month)
+    validate_tables(result.tables)
     write_processed(result, processed_dir)
     return result
 
@@ -461,7 +484,9 @@ def read_processed(processed_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The cleaned tables of one month, as written by `write_processed`."""
     folder = Path(processed_dir)
     if not (folder / "quality.json").is_file():
-        raise FileNotFoundError(f"{folder}: no cleaned data (run the cleaning for this month first)")
+        raise FileNotFoundError(
+            f"{folder}: no cleaned data (run the cleaning for this month first)"
+        )
     return {
         p.stem: pd.read_parquet(p)
         for p in sorted(folder.glob("*.parquet"))

@@ -36,8 +36,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if not args.quiet:
-        print(f"synthetic extracts written under {resolve(args.out)} "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"synthetic extracts written under {resolve(args.out)} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         for line in _summary_lines(summary):
             print(line)
     return 0
@@ -108,13 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("synth", help="write synthetic monthly extracts (dirty) and their clean truth")
-    p.add_argument("--out", default="data", help="root folder: writes OUT/raw/YYYY-MM and OUT/truth/YYYY-MM")
+    p = sub.add_parser(
+        "synth", help="write synthetic monthly extracts (dirty) and their clean truth"
+    )
+    p.add_argument(
+        "--out", default="data", help="root folder: writes OUT/raw/YYYY-MM and OUT/truth/YYYY-MM"
+    )
     p.add_argument("--seed", type=int, default=903)
     p.add_argument("--end", default="2017-01", help="last reporting month (YYYY-MM)")
-    p.add_argument("--months", type=int, default=12, help="number of monthly extracts ending at --end")
+    p.add_argument(
+        "--months", type=int, default=12, help="number of monthly extracts ending at --end"
+    )
     p.add_argument("--history-start", default="2007-04", help="first month of simulated history")
-    p.add_argument("--scale", default="1", help="population multiplier, or 'national' (~80,000 looked after)")
+    p.add_argument(
+        "--scale", default="1", help="population multiplier, or 'national' (~80,000 looked after)"
+    )
     p.add_argument("--no-faults", action="store_true", help="write the truth only, with no faults")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_synth)

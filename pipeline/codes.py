@@ -26,9 +26,7 @@ def codes(list_name: str, year: int | None = None) -> set[str]:
     if year is None:
         return set(entries)
     return {
-        c
-        for c, e in entries.items()
-        if e.get("from", FIRST_YEAR) <= year <= e.get("to", LAST_YEAR)
+        c for c, e in entries.items() if e.get("from", FIRST_YEAR) <= year <= e.get("to", LAST_YEAR)
     }
 
 
@@ -44,10 +42,16 @@ def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Se
     """
     entries = code_lists()[list_name]
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    first = np.array([entries.get(u, {}).get("from", FIRST_YEAR) if u in entries else np.nan
-                      for u in uniques] + [np.nan], dtype="float64")
-    last = np.array([entries.get(u, {}).get("to", LAST_YEAR) if u in entries else np.nan
-                     for u in uniques] + [np.nan], dtype="float64")
+    first = np.array(
+        [entries.get(u, {}).get("from", FIRST_YEAR) if u in entries else np.nan for u in uniques]
+        + [np.nan],
+        dtype="float64",
+    )
+    last = np.array(
+        [entries.get(u, {}).get("to", LAST_YEAR) if u in entries else np.nan for u in uniques]
+        + [np.nan],
+        dtype="float64",
+    )
     positions = np.where(positions < 0, len(uniques), positions)
     lo, hi = first[positions], last[positions]
     yr = years.to_numpy(dtype="float64", na_value=np.nan)

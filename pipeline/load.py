@@ -102,8 +102,12 @@ def identify(columns: list[str], name_hint: str = "") -> str | None:
 def table_from_name(name: str) -> str | None:
     """The table a file name points at (e.g. 'Episodes_2017-01.CSV' -> 'episodes'), if any."""
     hint = header_key(Path(name).stem)
-    aliases = {"placedadoption": "placed_for_adoption", "prevperm": "previous_permanence",
-               "swepisodes": "sw_episodes", "missingepisodes": "missing"}
+    aliases = {
+        "placedadoption": "placed_for_adoption",
+        "prevperm": "previous_permanence",
+        "swepisodes": "sw_episodes",
+        "missingepisodes": "missing",
+    }
     for alias, table in aliases.items():
         if alias in hint:
             return table
@@ -127,8 +131,16 @@ def read_csv_text(data: bytes) -> tuple[pd.DataFrame, str]:
     """Read CSV bytes into an all-text DataFrame (blank -> NA) with pyarrow; return it and the encoding."""
     text, encoding = decode(data)
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    names = next(iter(pd.read_csv(io.StringIO(first_line), header=None, dtype=str).itertuples(
-        index=False)), ()) if first_line.strip() else ()
+    names = (
+        next(
+            iter(
+                pd.read_csv(io.StringIO(first_line), header=None, dtype=str).itertuples(index=False)
+            ),
+            (),
+        )
+        if first_line.strip()
+        else ()
+    )
     names = [str(n) if not pd.isna(n) else f"UNNAMED_{i}" for i, n in enumerate(names)]
     if not names:
         return pd.DataFrame(), encoding
@@ -166,7 +178,9 @@ def load_extract(folder: str | Path) -> RawExtract:
     if not folder.is_dir():
         raise InputError(f"{folder}: extract folder not found")
     extract = RawExtract(folder=folder)
-    paths = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    paths = sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+    )
     for path in paths:
         suffix = path.suffix.lower()
         if suffix not in {".csv", ".xlsx"}:
@@ -189,8 +203,14 @@ def load_extract(folder: str | Path) -> RawExtract:
     return extract
 
 
-def _add(extract: RawExtract, frame: pd.DataFrame, source: str, encoding: str, digest: str,
-         name_hint: str) -> None:
+def _add(
+    extract: RawExtract,
+    frame: pd.DataFrame,
+    source: str,
+    encoding: str,
+    digest: str,
+    name_hint: str,
+) -> None:
     table = identify(list(frame.columns), name_hint)
     if table is None:
         named = table_from_name(name_hint)

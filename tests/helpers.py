@@ -16,11 +16,35 @@ def raw_table(table: str, rows: list[dict]) -> pd.DataFrame:
     return frame.astype("str").where(frame.notna(), pd.NA) if len(frame) else frame.astype("str")
 
 
-def episode(child="1", decom="01/04/2016", rne="S", ls="C2", place="U4", dec=None, rec=None,
-            reason=None, cin="N1", provider="PR1", pl_post="ZZ9 1AA", **kw) -> dict:
+def episode(
+    child="1",
+    decom="01/04/2016",
+    rne="S",
+    ls="C2",
+    place="U4",
+    dec=None,
+    rec=None,
+    reason=None,
+    cin="N1",
+    provider="PR1",
+    pl_post="ZZ9 1AA",
+    **kw,
+) -> dict:
     """One raw episode row (903 text form)."""
-    row = {"CHILD": child, "DECOM": decom, "RNE": rne, "LS": ls, "CIN": cin, "PLACE": place,
-           "PLACE_PROVIDER": provider, "DEC": dec, "REC": rec, "REASON_PLACE_CHANGE": reason,
-           "HOME_POST": "ZZ1 1AA", "PL_POST": pl_post, "URN": "SC000001"}
+    row = {
+        "CHILD": child,
+        "DECOM": decom,
+        "RNE": rne,
+        "LS": ls,
+        "CIN": cin,
+        "PLACE": place,
+        "PLACE_PROVIDER": provider,
+        "DEC": dec,
+        "REC": rec,
+        "REASON_PLACE_CHANGE": reason,
+        "HOME_POST": "ZZ1 1AA",
+        "PL_POST": pl_post,
+        "URN": "SC000001",
+    }
     row.update(kw)
     return row

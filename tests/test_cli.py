@@ -26,9 +26,20 @@ def test_missing_column_is_one_line_exit_2_no_traceback(tmp_path):
     write(month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
     write(month, "episodes.csv", EPISODES.replace(",DECOM", "") + "1,S,C2,N1,U4,PR1,,,,,,\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline", "clean", "--month", "2017-01", "--raw", str(tmp_path),
-         "--out", str(tmp_path / "out")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "clean",
+            "--month",
+            "2017-01",
+            "--raw",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
@@ -46,12 +57,33 @@ def test_clean_writes_parquet_and_quality(tmp_path, capsys):
     month.mkdir(parents=True)
     write(month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
     write(month, "episodes.csv", EPISODES + EP_ROW + EP_ROW)
-    assert main(["clean", "--month", "2017-01", "--raw", str(tmp_path / "raw"),
-                 "--out", str(tmp_path / "processed")]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                "--month",
+                "2017-01",
+                "--raw",
+                str(tmp_path / "raw"),
+                "--out",
+                str(tmp_path / "processed"),
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "processed" / "2017-01"
-    assert {p.name for p in out.iterdir()} == {"header.parquet", "episodes.parquet",
-                                               "quarantine.parquet", "quality.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "header.parquet",
+        "episodes.parquet",
+        "quarantine.parquet",
+        "quality.json",
+    }
     quality = json.loads((out / "quality.json").read_text())
-    assert quality["tables"]["episodes"] == {"rows_in": 2, "kept": 1, "merged": 1, "quarantined": 0,
-                                             "corrected_cells": 0}
+    assert quality["tables"]["episodes"] == {
+        "rows_in": 2,
+        "kept": 1,
+        "merged": 1,
+        "quarantined": 0,
+        "corrected_cells": 0,
+    }
     assert "1 merged" in capsys.readouterr().out

@@ -25,8 +25,14 @@ def test_defaults_without_file():
         ({"population_0_17": 0}, "population_0_17: 0 is outside 1..20000000"),
         ({"sdq": {"targeting_threshold": 41}}, "sdq.targeting_threshold: 41 is outside 0..40"),
         ({"suppression": {"enabled": "yes"}}, "suppression.enabled: expected true/false"),
-        ({"placements": {"breakdown": ["CREQB", "NOPE"]}}, "'NOPE' is not a REASON_PLACE_CHANGE code"),
-        ({"targets": {"placements_3plus_pct": "ten"}}, "targets.placements_3plus_pct: expected a number"),
+        (
+            {"placements": {"breakdown": ["CREQB", "NOPE"]}},
+            "'NOPE' is not a REASON_PLACE_CHANGE code",
+        ),
+        (
+            {"targets": {"placements_3plus_pct": "ten"}},
+            "targets.placements_3plus_pct: expected a number",
+        ),
         ({"colours": {}}, "unknown section [colours]"),
     ],
 )

@@ -31,8 +31,14 @@ def test_tables_identified_by_header_not_file_name(extract):
 
 
 def test_header_names_match_ignoring_case_and_spaces(extract):
-    write(extract, "episodes.csv", EPISODES.replace("CHILD", " Child ").replace("DECOM", "Decom")
-          .replace("PLACE_PROVIDER", "place provider") + EP_ROW)
+    write(
+        extract,
+        "episodes.csv",
+        EPISODES.replace("CHILD", " Child ")
+        .replace("DECOM", "Decom")
+        .replace("PLACE_PROVIDER", "place provider")
+        + EP_ROW,
+    )
     raw = load_extract(extract)
     assert "DECOM" in raw.tables["episodes"] and "PLACE_PROVIDER" in raw.tables["episodes"]
     assert raw.tables["episodes"]["CHILD"].iloc[0] == "1"
@@ -40,8 +46,12 @@ def test_header_names_match_ignoring_case_and_spaces(extract):
 
 def test_utf8_bom_and_windows_1252(extract):
     write(extract, "header.csv", "\ufeff" + HEADER + "1,1,01/01/2010,WBRI,,,\n", "utf-8")
-    write(extract, "reviews.csv", "CHILD,DOB,REVIEW,REVIEW_CODE,NOTE\n1,01/01/2010,01/05/2016,PN1,Zoë café\n",
-          "cp1252")
+    write(
+        extract,
+        "reviews.csv",
+        "CHILD,DOB,REVIEW,REVIEW_CODE,NOTE\n1,01/01/2010,01/05/2016,PN1,Zoë café\n",
+        "cp1252",
+    )
     raw = load_extract(extract)
     info = {f.file: f.encoding for f in raw.files}
     assert info["header.csv"] == "utf-8-sig" and info["reviews.csv"] == "cp1252"
@@ -67,8 +77,17 @@ def test_blank_cells_are_missing_and_values_are_text(extract):
 
 
 def test_xlsx_one_sheet_per_table(tmp_path):
-    header = pd.DataFrame({"CHILD": ["7"], "SEX": ["2"], "DOB": ["01/01/2012"], "ETHNIC": ["WBRI"],
-                           "UPN": [""], "MOTHER": [""], "MC_DOB": [""]})
+    header = pd.DataFrame(
+        {
+            "CHILD": ["7"],
+            "SEX": ["2"],
+            "DOB": ["01/01/2012"],
+            "ETHNIC": ["WBRI"],
+            "UPN": [""],
+            "MOTHER": [""],
+            "MC_DOB": [""],
+        }
+    )
     episodes = pd.DataFrame([EP_ROW.strip().split(",")], columns=EPISODES.strip().split(","))
     with pd.ExcelWriter(tmp_path / "extract.xlsx") as xl:
         header.to_excel(xl, sheet_name="Header", index=False)

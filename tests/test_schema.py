@@ -1,0 +1,43 @@
+"""Cleaned tables satisfy their pandera schemas; a broken table does not."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.errors
+import pytest
+
+from pipeline.clean import clean_table
+from pipeline.schema import cleaned_schema
+from tests.helpers import episode, raw_table
+
+
+def test_cleaned_episodes_pass_schema():
+    out = clean_table("episodes", raw_table("episodes", [episode(child="1"), episode(child="2")]))
+    cleaned_schema("episodes").validate(out.kept)
+
+
+def test_schema_rejects_duplicate_keys_and_end_before_start():
+    kept = clean_table(
+        "episodes",
+        raw_table(
+            "episodes", [episode(child="1", decom="01/04/2016", dec="01/05/2016", rec="E11")]
+        ),
+    ).kept
+    broken = kept.assign(DEC=kept["DECOM"] - pd.Timedelta(days=1))
+    with pytest.raises(pandera.errors.SchemaErrors):
+        cleaned_schema("episodes").validate(broken, lazy=True)
+    doubled = pd.concat([kept, kept.assign(PLACE="K2")], ignore_index=True)
+    with pytest.raises(pandera.errors.SchemaErrors):
+        cleaned_schema("episodes").validate(doubled, lazy=True)
+
+
+def test_sdq_and_missing_schemas():
+    sdq = clean_table(
+        "sdq", raw_table("sdq", [{"CHILD": "1", "SDQ_DATE": "01/05/2016", "SDQ_SCORE": "12"}])
+    ).kept
+    cleaned_schema("sdq").validate(sdq)
+    missing = clean_table(
+        "missing",
+        raw_table("missing", [{"CHILD": "1", "MISSING": "M", "MIS_START": "01/05/2016 10:00"}]),
+    ).kept
+    cleaned_schema("missing").validate(missing)
