@@ -41,3 +41,7 @@ data: $(STAMP)
 
 clean-outputs:
 	rm -rf outputs/20* outputs/index.html data/processed/20*
+
+## bench: SPEC 10 performance figures (LA scale and national scale)
+bench: $(STAMP)
+	$(PY) -m pipeline bench --national --report

@@ -103,6 +103,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipeline import bench
+
+    return bench.main(
+        (["--national"] if args.national else []) + (["--report"] if args.report else [])
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
@@ -152,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=None)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "bench", help="print the performance figures (SPEC 10) against their budgets"
+    )
+    p.add_argument("--national", action="store_true", help="also measure at national scale (slow)")
+    p.add_argument("--report", action="store_true", help="also time the 12-month batch run")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

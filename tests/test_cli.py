@@ -12,7 +12,7 @@ from pipeline.cli import main
 from tests.test_load import EP_ROW, EPISODES, HEADER, write
 
 
-@pytest.mark.parametrize("command", ["synth", "clean", "kpis", "run"])
+@pytest.mark.parametrize("command", ["synth", "clean", "kpis", "run", "bench"])
 def test_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])
