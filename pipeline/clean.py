@@ -22,7 +22,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import __version__, codes
-from pipeline.io import atomic_write_bytes, atomic_write_parquet
+from pipeline.io import (
+    atomic_write_bytes,
+    atomic_write_parquet,
+    atomic_write_text,
+    code_digest,
+    digest_files,
+)
 from pipeline.load import RawExtract, load_extract, table_specs
 from pipeline.schema import validate_tables
 
@@ -467,6 +473,22 @@ def clean_month(month: str, raw_dir: str | Path, processed_dir: str | Path) -> C
     validate_tables(result.tables)
     write_processed(result, processed_dir)
     return result
+
+
+def ensure_clean(month: str, raw_dir: str | Path, processed_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The month's cleaned tables: read from `processed_dir` when they were made from the same raw
+    files by the same code, otherwise cleaned afresh (and written)."""
+    raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"{raw_dir}: no extract folder for {month}")
+    raw_files = sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    key = digest_files(raw_files, extra=f"{month}|{code_digest()}")
+    stamp = processed_dir / ".fingerprint"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == key:
+        return read_processed(processed_dir)
+    result = clean_month(month, raw_dir, processed_dir)
+    atomic_write_text(key, stamp)
+    return result.tables
 
 
 def write_processed(result: CleanResult, out_dir: str | Path) -> None:

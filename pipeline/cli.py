@@ -99,6 +99,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         output_root=resolve(args.outputs),
         jobs=args.jobs,
         progress=not args.quiet,
+        config_path=resolve(args.config) if args.config else None,
+        force=args.force,
+        clean=not args.no_clean,
     )
     return 0 if result.ok else 1
 
@@ -157,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processed", default="data/processed")
     p.add_argument("--outputs", default="outputs")
     p.add_argument("--jobs", type=int, default=1, help="months run in parallel")
-    p.add_argument("--config", default=None)
+    p.add_argument("--config", default=None, help="settings file (default config/la.toml)")
+    p.add_argument("--force", action="store_true", help="re-run months even if unchanged")
+    p.add_argument("--no-clean", action="store_true",
+                   help="do not clean the month first (for notebooks that need no cleaned data)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
 

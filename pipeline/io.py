@@ -5,11 +5,14 @@ An interrupted run never leaves a half-written file that looks complete.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+FILE_MODE = 0o644  # mkstemp creates 0600; outputs are ordinary readable files
 
 
 def atomic_write_bytes(data: bytes, path: str | Path) -> Path:
@@ -20,6 +23,7 @@ def atomic_write_bytes(data: bytes, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -40,6 +44,7 @@ def atomic_write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
     os.close(fd)
     try:
         frame.to_parquet(tmp, engine="pyarrow", index=False)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -50,3 +55,24 @@ def atomic_write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
 def atomic_write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a DataFrame as UTF-8 CSV atomically."""
     return atomic_write_text(frame.to_csv(index=False), path)
+
+
+def digest_files(paths, extra: str = "") -> str:
+    """SHA-256 over file names and contents (in the given order) plus `extra` text."""
+    h = hashlib.sha256(extra.encode("utf-8"))
+    for p in paths:
+        p = Path(p)
+        h.update(p.name.encode("utf-8") + b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """A digest of the pipeline package's code and bundled data: changes when the logic does."""
+    package = Path(__file__).resolve().parent
+    files = sorted(
+        p for p in package.rglob("*")
+        if p.is_file() and p.suffix in {".py", ".toml", ".j2", ".json", ".csv"}
+    )
+    return digest_files(files, extra="\n".join(str(p.relative_to(package)) for p in files))

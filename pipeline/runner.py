@@ -1,0 +1,308 @@
+"""Monthly batch: clean each month, execute every notebook with papermill, render stakeholder HTML.
+
+For each month: `data/processed/YYYY-MM/` is brought up to date, then each `notebooks/NN_*.ipynb`
+runs with parameters month/raw_root/processed_root/output_root (absolute paths), the executed
+notebook is kept in `outputs/YYYY-MM/`, and HTML is rendered without input cells or the parameters
+cells. A failing month is recorded with its failing cell and the batch carries on; months whose
+inputs, code, notebooks and settings are unchanged are skipped. Every file is written atomically.
+Months run in threads, so nothing here changes the process's working directory: every path passed
+on is absolute (papermill's `cwd=` would os.chdir, a race between threads).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PARAMETERS = ("month", "raw_root", "processed_root", "output_root")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REMOVE_TAGS = {"parameters", "injected-parameters", "remove_cell"}
+_CLEAN_LOCK = threading.Lock()
+
+
+class ParameterError(ValueError):
+    """A notebook's parameters cell does not match what the runner passes."""
+
+
+@dataclass
+class MonthResult:
+    month: str
+    ok: bool
+    skipped: bool = False
+    seconds: float = 0.0
+    reports: list[str] = field(default_factory=list)
+    notebook: str = ""  # the failing notebook
+    cell: int | None = None  # the failing cell's index
+    error: str = ""
+
+
+@dataclass
+class BatchResult:
+    months: list[MonthResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(m.ok for m in self.months)
+
+    @property
+    def failed(self) -> list[MonthResult]:
+        return [m for m in self.months if not m.ok]
+
+
+def discover_notebooks(notebooks_dir: Path) -> list[Path]:
+    """Report notebooks in run order: files named NN_*.ipynb."""
+    found = sorted(Path(notebooks_dir).resolve().glob("[0-9][0-9]_*.ipynb"))
+    if not found:
+        raise FileNotFoundError(f"{notebooks_dir}: no notebooks named NN_*.ipynb")
+    return found
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """Reject parameter names the notebook's `parameters` cell does not declare (papermill would
+    only warn), and notebooks without a tagged parameters cell."""
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(notebook)))
+    if not declared:
+        raise ParameterError(f"{notebook.name}: no cell tagged 'parameters'")
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise ParameterError(f"{notebook.name}: unknown parameter(s) {', '.join(unknown)}")
+
+
+def render_html(executed: Path, title: str) -> str:
+    """HTML of an executed notebook: no input cells, no prompts, no parameters cells, nothing
+    fetched from the network, and a table of contents built from the level-2 headings."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = REMOVE_TAGS
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name="lac", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb)
+    return add_toc(body)
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', re.S)
+
+
+def add_toc(body: str) -> str:
+    """Insert a table of contents (links to each h2) before the first h2."""
+    headings = _H2.findall(body)
+    if len(headings) < 2:
+        return body
+    items = "".join(
+        f'<li><a href="#{anchor}">{re.sub(r"<[^>]+>", "", text).strip()}</a></li>'
+        for anchor, text in headings
+    )
+    toc = f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{items}</ol></nav>'
+    first = body.find("<h2 id=")
+    # place the contents at the start of the cell holding the first heading
+    cell = body.rfind('<div class="jp-Cell', 0, first)
+    at = cell if cell != -1 else first
+    return body[:at] + toc + body[at:]
+
+
+def _title(notebook: Path) -> str:
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return notebook.stem
+
+
+def _source_cell_number(notebook: Path, cell_index: int) -> int:
+    """1-based position, in the notebook as the analyst sees it, of the cell that papermill ran
+    as `cell_index` (papermill runs an injected-parameters cell just after the parameters cell)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells)
+              if "parameters" in c.get("metadata", {}).get("tags", [])]
+    shift = 1 if tagged and cell_index > tagged[0] else 0
+    return cell_index - shift + 1
+
+
+def month_fingerprint(month: str, raw_dir: Path, notebooks: list[Path], config_path: Path) -> str:
+    """Digest of everything a month's outputs depend on: raw files, notebooks, code, settings."""
+    from pipeline.io import code_digest, digest_files
+
+    raw = sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = [*raw, *notebooks] + ([config_path] if config_path.is_file() else [])
+    return digest_files(files, extra=f"{month}|{code_digest()}")
+
+
+def run_month(
+    month: str,
+    notebooks: list[Path],
+    *,
+    raw_root: Path,
+    processed_root: Path,
+    output_root: Path,
+    kernel: str = "python3",
+    config_path: Path | None = None,
+    force: bool = False,
+    clean: bool = True,
+) -> MonthResult:
+    """Clean one month and run every notebook for it; never raises for a notebook failure."""
+    import papermill
+
+    from pipeline.clean import ensure_clean
+    from pipeline.config import DEFAULT_CONFIG, load_settings
+    from pipeline.io import atomic_write_csv, atomic_write_text
+    from pipeline.paths import resolve
+
+    started = time.perf_counter()
+    out_dir = output_root / month
+    raw_dir = raw_root / month
+    config_path = config_path or resolve(DEFAULT_CONFIG)
+    result = MonthResult(month=month, ok=False)
+    try:
+        if not raw_dir.is_dir():
+            raise FileNotFoundError(f"{raw_dir}: no extract for {month}")
+        key = month_fingerprint(month, raw_dir, notebooks, config_path)
+        stamp = out_dir / ".fingerprint"
+        expected = [out_dir / f"{nb.stem}.html" for nb in notebooks]
+        if (not force and stamp.is_file() and stamp.read_text().strip() == key
+                and all(p.is_file() for p in expected)):
+            result.ok = result.skipped = True
+            result.reports = [p.name for p in expected]
+            return result
+        tables = None
+        if clean:
+            with _CLEAN_LOCK:  # quick; serialised so months never race on shared files
+                tables = ensure_clean(month, raw_dir, processed_root / month)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        parameters = {
+            "month": month,
+            "raw_root": str(raw_root),
+            "processed_root": str(processed_root),
+            "output_root": str(output_root),
+        }
+        for notebook in notebooks:
+            result.notebook = notebook.name
+            check_parameters(notebook, parameters)
+            executed = out_dir / notebook.name
+            partial = out_dir / f".{notebook.stem}.running.ipynb"
+            try:
+                papermill.execute_notebook(
+                    str(notebook), str(partial), parameters=parameters, kernel_name=kernel,
+                    progress_bar=False, log_output=False,  # no cwd=: papermill would os.chdir
+                )
+            except papermill.PapermillExecutionError as exc:
+                result.cell = _source_cell_number(notebook, exc.cell_index)
+                result.error = f"{exc.ename}: {exc.evalue}"
+                partial.replace(out_dir / f"{notebook.stem}.failed.ipynb")
+                return result
+            partial.replace(executed)
+            atomic_write_text(render_html(executed, _title(notebook)), out_dir / f"{notebook.stem}.html")
+            (out_dir / f"{notebook.stem}.failed.ipynb").unlink(missing_ok=True)
+            result.reports.append(f"{notebook.stem}.html")
+        result.notebook = ""
+        try:
+            from pipeline.indicators import kpi_table
+        except ImportError:
+            kpi_table = None
+        if kpi_table is not None and tables is not None:
+            atomic_write_csv(kpi_table(tables, month, load_settings(config_path)), out_dir / "kpis.csv")
+        atomic_write_text(key, stamp)
+        result.ok = True
+    except Exception as exc:  # one failing month must not stop the batch
+        result.error = f"{type(exc).__name__}: {exc}"
+        if not result.error.strip():
+            result.error = traceback.format_exc(limit=1)
+    finally:
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def run_batch(
+    months: list[str],
+    *,
+    notebooks_dir: Path,
+    raw_root: Path,
+    processed_root: Path,
+    output_root: Path,
+    jobs: int = 1,
+    progress: bool = True,
+    kernel: str = "python3",
+    config_path: Path | None = None,
+    force: bool = False,
+    clean: bool = True,
+) -> BatchResult:
+    """Run every notebook for every month (months in parallel with `jobs` threads), then write
+    `outputs/index.html`; print a summary naming any failed month and its failing cell."""
+    from tqdm.auto import tqdm
+
+    notebooks = discover_notebooks(Path(notebooks_dir))
+    paths = {
+        "raw_root": Path(raw_root).resolve(),
+        "processed_root": Path(processed_root).resolve(),
+        "output_root": Path(output_root).resolve(),
+    }
+    results: dict[str, MonthResult] = {}
+    bar = tqdm(total=len(months), desc="months", unit="month", disable=not progress)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {
+            pool.submit(run_month, m, notebooks, kernel=kernel, config_path=config_path,
+                        force=force, clean=clean, **paths): m
+            for m in months
+        }
+        for future in as_completed(futures):
+            outcome = future.result()
+            results[outcome.month] = outcome
+            bar.set_postfix_str(f"{outcome.month} {'skipped' if outcome.skipped else 'ok' if outcome.ok else 'FAILED'}")
+            bar.update(1)
+    bar.close()
+    batch = BatchResult([results[m] for m in months])
+    try:
+        from pipeline.index import write_index
+
+        write_index(paths["output_root"], config_path=config_path)
+    except ImportError:
+        pass
+    _write_log(batch, paths["output_root"])
+    if progress:
+        print(summary_text(batch))
+    return batch
+
+
+def summary_text(batch: BatchResult) -> str:
+    """What happened, one line per month that was skipped or failed."""
+    done = [m for m in batch.months if m.ok and not m.skipped]
+    skipped = [m for m in batch.months if m.skipped]
+    lines = [f"{len(done)} month(s) reported, {len(skipped)} unchanged and skipped, "
+             f"{len(batch.failed)} failed"]
+    if skipped:
+        lines.append("skipped (inputs, code, notebooks and settings unchanged): "
+                     + ", ".join(m.month for m in skipped))
+    for m in batch.failed:
+        where = f"{m.notebook} cell {m.cell}" if m.notebook and m.cell is not None else m.notebook or "before the notebooks"
+        lines.append(f"FAILED {m.month}: {where}: {m.error}")
+    return "\n".join(lines)
+
+
+def _write_log(batch: BatchResult, output_root: Path) -> None:
+    from pipeline.io import atomic_write_text
+
+    payload = [vars(m) for m in batch.months]
+    atomic_write_text(json.dumps(payload, indent=2), output_root / "last_run.json")
