@@ -146,36 +146,40 @@ def describe_change(
     higher_is_better: bool | str = "",
     since: str = "last month",
 ) -> str:
-    """One plain-English sentence: 'X fell from 12.8% to 11.7% since last month, still above the
-    10% target.'"""
-    def show(v):
+    """One plain-English sentence, e.g. 'Children with 3+ placements fell from 12.8% to 11.7% since
+    last month, still above the 10% target.'"""
+    def show(v, exact=True):
         if unit == "percent":
-            return f"{v:.1f}%"
+            return f"{v:.1f}%" if exact else f"{v:g}%"
         if unit == "count":
             return f"{int(round(v)):,}"
         if unit == "hours":
             return f"{v:.1f} hours"
-        return f"{v:.1f}"
+        return f"{v:.1f}" if exact else f"{v:g}"
 
-    if current is None or pd.isna(current):
+    def missing(v):
+        return v is None or pd.isna(v)
+
+    if missing(current):
         return f"{label}: no figure this month."
-    if previous is None or pd.isna(previous):
+    if missing(previous):
         sentence = f"{label} was {show(current)}"
     elif math.isclose(float(current), float(previous), rel_tol=1e-9, abs_tol=1e-9):
         sentence = f"{label} was unchanged at {show(current)} since {since}"
     else:
         verb = "rose" if current > previous else "fell"
         sentence = f"{label} {verb} from {show(previous)} to {show(current)} since {since}"
-    if target is not None and not pd.isna(target) and higher_is_better in (True, False):
-        meets = current >= target if higher_is_better else current <= target
-        side = "above" if current > target else "below" if current < target else "at"
-        if side == "at":
-            sentence += f", at the {show(target)} target"
+    if not missing(target) and higher_is_better in (True, False):
+        if math.isclose(float(current), float(target), abs_tol=1e-9):
+            return sentence + f", exactly on the {show(target, False)} target."
+        side = "above" if current > target else "below"
+        if missing(previous) or math.isclose(float(previous), float(target), abs_tol=1e-9):
+            link = ""
+        elif (previous > target) == (current > target):
+            link = "still "
         else:
-            qualifier = "" if meets else "still " if previous is not None and not pd.isna(
-                previous) and ((previous > target) == (current > target)) else ""
-            judgement = "meeting" if meets else "missing"
-            sentence += f", {qualifier}{side} the {show(target)} target ({judgement} it)"
+            link = "now "
+        sentence += f", {link}{side} the {show(target, False)} target"
     return sentence + "."
 
 
@@ -399,3 +403,262 @@ def _short_path(value) -> str:
         return str(Path(value).resolve().relative_to(repo_root()))
     except (TypeError, ValueError):
         return str(value)
+
+
+# ---------------------------------------------------------------- headline figures
+
+
+def headline(series: pd.DataFrame, ids: list[str], month: str, settings: Settings):
+    """Tiles and one commentary sentence per indicator from a tidy indicator series (columns
+    indicator, period_end, value, numerator, denominator) that covers the month, the month before
+    and the same month last year. Returns (tiles HTML, list of sentences)."""
+    from pipeline.indicators import indicator_register, rag_status
+
+    register = indicator_register()
+    ref = pd.Period(month, freq="M").end_time.normalize()
+    prev = (pd.Period(month, freq="M") - 1).end_time.normalize()
+    last_year = (pd.Period(month, freq="M") - 12).end_time.normalize()
+    keyed = series.assign(period_end=pd.to_datetime(series["period_end"]).dt.normalize())
+    keyed = keyed.set_index(["indicator", "period_end"])
+    national = settings.benchmarks.get("national", {})
+    items, sentences = [], []
+    for ind in ids:
+        meta = register.get(ind, {})
+        unit = meta.get("unit", "count")
+        polarity = meta.get("higher_is_better", "")
+        label = meta.get("label", ind)
+
+        def row(at, ind=ind):
+            return keyed.loc[(ind, at)] if (ind, at) in keyed.index else None
+
+        now, before, year = row(ref), row(prev), row(last_year)
+        if now is None:
+            continue
+        value = now["value"]
+        hidden = unit != "count" and (is_small(now["numerator"], settings)
+                                      or is_small(now["denominator"], settings))
+        hidden = hidden or (unit == "count" and is_small(value, settings))
+        target = settings.targets.get(ind)
+        rag = rag_status(value, target, polarity if isinstance(polarity, bool) else None)
+        detail = []
+        for name, other in (("last month", before), ("a year ago", year)):
+            if other is not None and not pd.isna(other["value"]) and not hidden and not (
+                    is_small(other["value"] if unit == "count" else other["numerator"], settings)):
+                detail.append(f"{fmt_value(other['value'], unit, settings)} {name}")
+        if target is not None:
+            detail.append(f"target {fmt_value(target, unit, settings)}")
+        if ind in national:
+            detail.append(f"England {fmt_value(national[ind], unit, settings)}")
+        if unit != "count" and not pd.isna(now["denominator"]) and not hidden:
+            detail.append(f"{fmt_count(now['numerator'], settings)} of "
+                          f"{fmt_count(now['denominator'], settings)}")
+        items.append(Tile(label=label, value=fmt_value(value, unit, settings, now["numerator"],
+                                                       now["denominator"]),
+                          rag="" if hidden else rag, detail=detail))
+        if hidden:
+            sentences.append(f"{label}: withheld this month because it rests on fewer than "
+                             f"{settings.suppression_threshold} children.")
+        else:
+            shown_before = None
+            if before is not None and not is_small(
+                    before["value"] if unit == "count" else before["numerator"], settings):
+                shown_before = before["value"]
+            sentences.append(describe_change(
+                label, value, shown_before, unit=unit, target=target, higher_is_better=polarity))
+    return tiles(items), sentences
+
+
+# ---------------------------------------------------------------- tables for the notebooks
+
+
+def wide(series: pd.DataFrame) -> pd.DataFrame:
+    """A tidy indicator series as one row per period_end and one column per indicator value."""
+    out = series.pivot_table(index="period_end", columns="indicator", values="value",
+                             aggfunc="first", dropna=False)
+    out.columns.name = None
+    return out.reset_index().sort_values("period_end", ignore_index=True)
+
+
+def rate_table(frame: pd.DataFrame, group_label: str, settings: Settings) -> pd.DataFrame:
+    """Group, numerator of denominator, rate with 95% Wilson interval, small counts suppressed.
+
+    `frame` columns: group, n (denominator), k (numerator), rate (%), ci_low, ci_high (%)."""
+    rows = []
+    for r in frame.itertuples(index=False):
+        hidden = is_small(r.k, settings) or is_small(r.n, settings)
+        rows.append({
+            group_label: r.group,
+            "Children": fmt_count(r.n, settings),
+            "With 3+ placements": fmt_count(r.k, settings),
+            "Rate": "*" if hidden else f"{r.rate:.1f}%",
+            "95% interval": "*" if hidden or pd.isna(r.ci_low)
+            else f"{r.ci_low:.1f}% to {r.ci_high:.1f}%",
+        })
+    return pd.DataFrame(rows)
+
+
+def threshold_display(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The SDQ threshold table in words: flagged placements, rates above/below, sensitivity."""
+    def pct(v):
+        return "-" if pd.isna(v) else f"{100 * v:.0f}%"
+
+    rows = []
+    for r in table.itertuples(index=False):
+        small = is_small(r.n_above, settings) or is_small(r.disrupted_above, settings)
+        rows.append({
+            "Threshold (score at or above)": int(r.threshold),
+            "Placements flagged": fmt_count(r.n_above, settings),
+            "Disrupted if flagged": "*" if small else pct(r.rate_above),
+            "Disrupted if not flagged": pct(r.rate_below),
+            "Sensitivity": pct(r.sensitivity),
+            "Specificity": pct(r.specificity),
+        })
+    return pd.DataFrame(rows)
+
+
+SENSITIVITY_MARKING = (
+    "OFFICIAL-SENSITIVE (personal data about looked-after children). Restricted to named staff; "
+    "do not forward, print or attach to committee papers."
+)
+
+
+def write_restricted(frame: pd.DataFrame, month_dir: Path, name: str) -> Path:
+    """Write a child-level list to MONTH/restricted/NAME with a sensitivity marking: a first
+    column `sensitivity` on every row and a SENSITIVE.txt note in the folder. Never linked."""
+    from pipeline.io import atomic_write_csv, atomic_write_text
+
+    folder = Path(month_dir) / "restricted"
+    atomic_write_text(SENSITIVITY_MARKING + "\n", folder / "SENSITIVE.txt")
+    marked = frame.copy()
+    marked.insert(0, "sensitivity", "OFFICIAL-SENSITIVE")
+    return atomic_write_csv(marked, folder / name)
+
+
+def cohort_sentence(cohort: pd.DataFrame, settings: Settings) -> str:
+    """Count-only sentence about the at-risk cohort."""
+    n = len(cohort)
+    if n == 0:
+        return (f"No child looked after now has a latest SDQ score of {settings.sdq_threshold} "
+                "or more.")
+    moved = int((cohort.get("moves_12m", pd.Series(dtype=int)) > 0).sum())
+    missing = int((cohort.get("missing_90d", pd.Series(dtype=int)) > 0).sum())
+    return (
+        f"{fmt_count(n, settings)} children looked after now have a latest SDQ score of "
+        f"{settings.sdq_threshold} or more; {fmt_count(moved, settings)} of them moved placement "
+        f"in the last 12 months and {fmt_count(missing, settings)} went missing in the last 90 "
+        "days. The list is in the restricted folder for this month."
+    )
+
+
+# ---------------------------------------------------------------- missing-from-care text
+
+
+def missing_sentence(s: dict, settings: Settings) -> str:
+    """The seeds' council's summary line, e.g. 'In January 2017 there were 50 missing incidents
+    involving 24 young people aged 12 to 17; ...'."""
+    period = pd.Period(s["month"], freq="M").strftime("%B %Y")
+    if not s["incidents"]:
+        return f"No child in care was reported missing in {period}."
+    parts = [f"In {period} there were {fmt_count(s['incidents'], settings)} missing incidents "
+             f"involving {fmt_count(s['children'], settings)} young people"]
+    if not is_small(s["children"], settings) and s.get("age_min") is not None:
+        parts[0] += f" aged {s['age_min']} to {s['age_max']}"
+    ended = s.get("ended", 0)
+    if ended and not is_small(ended, settings):
+        unit = "hours" if s.get("all_timed", True) else "hours (some episodes recorded in whole days)"
+        parts.append(f"the average time missing was {s['mean_hours']:.1f} {unit} and the longest "
+                     f"{s['max_hours']:.1f} hours")
+    if s.get("rhi_took_place") is not None:
+        parts.append(f"{fmt_count(s['rhi_took_place'], settings)} return home interviews took place")
+    return "; ".join(parts) + "."
+
+
+def missing_change_sentences(monthly: pd.DataFrame, settings: Settings) -> list[str]:
+    """This month against last month and the same month last year (exact Poisson tests), and
+    against the control limits of the series."""
+    from pipeline.missing import compare_periods, control_limits
+
+    counts = monthly["missing_incidents"].astype(int).to_list()
+    now = counts[-1]
+    lines = []
+    for idx, name in ((-2, "last month"), (-13, "the same month last year")):
+        if len(counts) >= -idx:
+            before = counts[idx]
+            if is_small(now, settings) or is_small(before, settings):
+                lines.append(f"Against {name}: the numbers are too small to compare publicly.")
+                continue
+            test = compare_periods(now, before)
+            word = "rose" if now > before else "fell" if now < before else "were unchanged"
+            tail = ("larger than normal month-to-month variation"
+                    if test["significant"] else "within normal month-to-month variation "
+                    "(not statistically significant)")
+            lines.append(f"Against {name}: incidents {word} from {before} to {now} "
+                         f"(exact Poisson test p = {test['p_value']:.2f}), {tail}.")
+    limits = control_limits(monthly["missing_incidents"], baseline=len(counts) - 1)
+    low, high = float(limits["lcl"].iloc[-1]), float(limits["ucl"].iloc[-1])
+    inside = low <= now <= high
+    lines.append(
+        f"Over the {len(counts) - 1} months before this one incidents averaged {limits['centre'].iloc[-1]:.1f} a "
+        f"month; the expected range is {low:.0f} to {high:.0f}, and this month "
+        + ("is inside it." if inside else "is outside it: worth looking into.")
+    )
+    return lines
+
+
+def breakdown_table(frame: pd.DataFrame, label: str, settings: Settings) -> pd.DataFrame:
+    """A missing breakdown (group, incidents, children, incidents_pct) with small counts hidden."""
+    group = frame.columns[0]
+    return pd.DataFrame({
+        label: frame[group].astype("str").replace({"<NA>": "Not recorded", "nan": "Not recorded"}),
+        "Incidents": frame["incidents"].map(lambda n: fmt_count(n, settings)),
+        "Children": frame["children"].map(lambda n: fmt_count(n, settings)),
+        "Share of incidents": [
+            "*" if is_small(k, settings) else ("-" if pd.isna(p) else f"{p:.0f}%")
+            for k, p in zip(frame["incidents"], frame["incidents_pct"], strict=True)
+        ],
+    })
+
+
+def repeat_sentence(repeaters: pd.DataFrame, settings: Settings) -> str:
+    n = len(repeaters)
+    if n == 0:
+        return "No child went missing three or more times in the last 12 months."
+    return (f"{fmt_count(n, settings)} children went missing three or more times in the last 12 "
+            f"months, with {fmt_count(int(repeaters['incidents'].sum()), settings)} incidents between "
+            "them. The list is in the restricted folder for this month.")
+
+
+def rhi_table(s: dict, settings: Settings) -> pd.DataFrame:
+    """Return home interviews for ended missing episodes starting in the month."""
+    ended = s.get("ended", 0)
+    rows = [("Missing episodes that have ended", ended, None)]
+    for key, text in (("rhi_offered", "Offered a return home interview"),
+                      ("rhi_took_place", "Interview took place"),
+                      ("rhi_within_72h", "Interview within 72 hours of return")):
+        if s.get(key) is not None:
+            rows.append((text, s[key], ended))
+    out = []
+    for text, k, n in rows:
+        pct = "-" if not n else ("*" if is_small(k, settings) or is_small(n, settings)
+                                 else f"{100 * k / n:.0f}%")
+        out.append({"": text, "Episodes": fmt_count(k, settings), "Share": pct})
+    return pd.DataFrame(out)
+
+
+def disruption_link_sentence(linked: pd.DataFrame, ref_date, settings: Settings) -> str:
+    """How many placements that broke down in the year to R had a missing episode in the 30 days
+    before."""
+    ref = pd.Timestamp(ref_date)
+    end = pd.to_datetime(linked["end"])
+    year = linked[linked["disrupted"] & (end > ref - pd.DateOffset(years=1)) & (end <= ref)]
+    n = len(year)
+    if n == 0:
+        return "No placement broke down in the last 12 months."
+    k = int(year["any_missing_before"].sum())
+    if is_small(k, settings) or is_small(n, settings):
+        return (f"{fmt_count(k, settings)} of {fmt_count(n, settings)} placements that broke down in "
+                "the last 12 months had a missing episode in the 30 days before.")
+    low, high = wilson_interval(k, n)
+    return (f"{k} of {n} placements that broke down in the last 12 months ({100 * k / n:.0f}%, 95% "
+            f"interval {100 * low:.0f}% to {100 * high:.0f}%) had a missing episode in the 30 days "
+            "before the breakdown.")

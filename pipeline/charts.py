@@ -1,0 +1,116 @@
+"""Matplotlib charts for the reports: labelled axes, Okabe-Ito colours, no child-level points.
+
+Each function takes an analysis frame and returns a Figure; the notebook passes it to
+`report.show_figure(fig, alt=...)`, which embeds it with alt text.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from pipeline.report import PALETTE, SERIES
+
+BAND_COLOURS = {"normal": PALETTE["green"], "borderline": PALETTE["orange"],
+                "concern": PALETTE["vermillion"]}
+
+
+def rate_with_interval(frame: pd.DataFrame, label: str, rate: str = "rate", low: str = "ci_low",
+                       high: str = "ci_high", xlabel: str = "", percent: bool = True):
+    """Horizontal bars of rates with 95% interval whiskers, n in the tick labels."""
+    scale = 100 if percent else 1
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(frame)))
+    y = np.arange(len(frame))
+    values = frame[rate].to_numpy(dtype=float) * scale
+    err = np.vstack([values - frame[low].to_numpy(dtype=float) * scale,
+                     frame[high].to_numpy(dtype=float) * scale - values])
+    ax.barh(y, values, color=PALETTE["sky"], edgecolor=PALETTE["blue"])
+    ax.errorbar(values, y, xerr=np.nan_to_num(err), fmt="none", ecolor=PALETTE["black"], capsize=3)
+    ax.set_yticks(y, [f"{lab} (n={n:,})" for lab, n in zip(frame[label], frame["n"], strict=True)])
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel or ("Rate (%)" if percent else "Rate"))
+    ax.set_xlim(0, min(100, max(10, np.nanmax(frame[high].to_numpy(dtype=float) * scale) * 1.1)))
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def roc_chart(curve: pd.DataFrame, auc: float, threshold: int | None = None,
+              optimal: int | None = None):
+    """ROC curve over SDQ thresholds, marking the targeting threshold and the Youden optimum."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot(curve["fpr"], curve["tpr"], color=PALETTE["blue"], lw=2, label=f"SDQ score (AUC {auc:.2f})")
+    ax.plot([0, 1], [0, 1], color=PALETTE["grey"], ls=":", label="No better than chance")
+    marks = [(threshold, "Targeting threshold", PALETTE["vermillion"], "o"),
+             (optimal, "Best balance (Youden)", PALETTE["orange"], "s")]
+    for value, text, colour, marker in marks:
+        hit = curve[curve["threshold"] == value] if value is not None else curve.iloc[:0]
+        if len(hit):
+            ax.scatter(hit["fpr"], hit["tpr"], color=colour, marker=marker, zorder=3, s=45,
+                       label=f"{text}: score {value}+")
+    ax.set_xlabel("False positive rate (1 - specificity)")
+    ax.set_ylabel("True positive rate (sensitivity)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def km_chart(km: pd.DataFrame, labels: dict[str, str] | None = None):
+    """Kaplan-Meier curves (share of placements not yet disrupted) by SDQ band, with 95% bands."""
+    fig, ax = plt.subplots()
+    for band, group in km.groupby("band", sort=False, observed=True):
+        colour = BAND_COLOURS.get(str(band), PALETTE["blue"])
+        name = (labels or {}).get(str(band), str(band))
+        ax.step(group["timeline"], 100 * group["survival"], where="post", color=colour, label=name)
+        if {"ci_low", "ci_high"} <= set(group):
+            ax.fill_between(group["timeline"], 100 * group["ci_low"], 100 * group["ci_high"],
+                            step="post", color=colour, alpha=0.15)
+    ax.set_xlabel("Days since the placement started")
+    ax.set_ylabel("Placements not yet disrupted (%)")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, 730)
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def bar_counts(frame: pd.DataFrame, category: str, count: str, xlabel: str, ylabel: str = ""):
+    """Horizontal bars of counts (already suppressed counts should be excluded by the caller)."""
+    fig, ax = plt.subplots(figsize=(8, 0.6 + 0.4 * len(frame)))
+    ax.barh(frame[category].astype(str), frame[count], color=PALETTE["blue"])
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def multi_trend(series: pd.DataFrame, columns: dict[str, str], ylabel: str):
+    """Several monthly lines (x = 'period_end'), one per column, named by `columns`."""
+    fig, ax = plt.subplots()
+    for (column, name), colour in zip(columns.items(), SERIES, strict=False):
+        ax.plot(series["period_end"], series[column], marker="o", ms=3, color=colour, label=name)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("Month end")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return fig
+
+
+def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
+    """Missing incidents per month with the 3-month rolling mean and c-chart control limits."""
+    fig, ax = plt.subplots()
+    ax.plot(monthly["period_end"], monthly["missing_incidents"], marker="o", ms=3,
+            color=PALETTE["blue"], label="Missing incidents")
+    ax.plot(monthly["period_end"], monthly["missing_incidents_3m"], color=PALETTE["orange"], lw=2,
+            label="3-month rolling mean")
+    ax.plot(monthly["period_end"], limits["ucl"], color=PALETTE["grey"], ls="--", lw=1,
+            label="Control limits")
+    ax.plot(monthly["period_end"], limits["lcl"], color=PALETTE["grey"], ls="--", lw=1)
+    ax.set_ylabel("Incidents per month")
+    ax.set_xlabel("Month end")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return fig
