@@ -88,7 +88,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_settings
-    from pipeline.runner import run_batch
+    from pipeline.runner import run_batch, summary_text
 
     months = parse_months(args.months or load_settings(args.config).default_months)
     result = run_batch(
@@ -103,6 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         clean=not args.no_clean,
     )
+    print(summary_text(result))
     return 0 if result.ok else 1
 
 

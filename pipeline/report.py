@@ -449,7 +449,7 @@ def headline(series: pd.DataFrame, ids: list[str], month: str, settings: Setting
             detail.append(f"target {fmt_value(target, unit, settings)}")
         if ind in national:
             detail.append(f"England {fmt_value(national[ind], unit, settings)}")
-        if unit != "count" and not pd.isna(now["denominator"]) and not hidden:
+        if unit == "percent" and not pd.isna(now["denominator"]) and not hidden:
             detail.append(f"{fmt_count(now['numerator'], settings)} of "
                           f"{fmt_count(now['denominator'], settings)}")
         items.append(Tile(label=label, value=fmt_value(value, unit, settings, now["numerator"],

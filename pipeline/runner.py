@@ -281,8 +281,6 @@ def run_batch(
     except ImportError:
         pass
     _write_log(batch, paths["output_root"])
-    if progress:
-        print(summary_text(batch))
     return batch
 
 

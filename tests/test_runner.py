@@ -132,7 +132,7 @@ def test_parallel_months_use_absolute_paths(tmp_path, monkeypatch):
     nbdir = tmp_path / "nb"
     _notebook(nbdir / "01_tiny.ipynb",
               "import os\nassert os.path.isabs(raw_root) and os.path.isabs(output_root)")
-    raw = _raw(tmp_path / "raw", "2016-11", "2016-12", "2017-01")
+    _raw(tmp_path / "raw", "2016-11", "2016-12", "2017-01")
     monkeypatch.chdir(tmp_path)
     batch = run_batch(["2016-11", "2016-12", "2017-01"], notebooks_dir=Path("nb"),
                       raw_root=Path("raw"), processed_root=Path("proc"), output_root=Path("out"),
