@@ -511,3 +511,64 @@ def test_default_synthetic_la_january_2017_calibration(tmp_path):
     assert 9 <= jan["placements_3plus_pct"][0] <= 14
     assert 60 <= jan["long_term_stability_pct"][0] <= 72
     assert 400 <= jan["cla_count"][0] <= 560
+
+
+# ---------------------------------------------------------------------------------------------
+# breakdowns for the report
+
+
+def test_three_plus_breakdown_by_entry_age_and_current_placement():
+    from pipeline.placements import three_plus_breakdown
+
+    out = three_plus_breakdown(three_plus_fixture(), "2017-01-31", Settings())
+    # every child born 01/06/2006. Looked after at R: A, B, C, D, F, G (E left). Entry ages (current
+    # period): A 9, B 9, C 9, F 9, G 9 -> "5 to 9"; D re-entered 01/10/2016 aged 10 -> "10 to 15".
+    # 3+ placements: B, D, G.
+    age = out["age_at_entry"].set_index("group")
+    assert (age.loc["5 to 9", "n"], age.loc["5 to 9", "k"]) == (5, 2)
+    assert (age.loc["10 to 15", "n"], age.loc["10 to 15", "k"]) == (1, 1)
+    assert age.loc["Under 1", "n"] == 0 and np.isnan(age.loc["Under 1", "rate"])
+    assert age.loc["5 to 9", "rate"] == pytest.approx(40.0)
+    # Wilson 95% for 2 of 5: (0.1176, 0.7693)
+    assert age.loc["5 to 9", "ci_low"] == pytest.approx(11.76, abs=0.01)
+    assert age.loc["5 to 9", "ci_high"] == pytest.approx(76.93, abs=0.01)
+    # current placements at R: A, B, D in K2, G's K2 starts on R; C in U6, F in U4
+    kind = out["placement_type"].set_index("group")
+    assert (kind.loc["Secure and children's homes", "n"], kind.loc["Secure and children's homes", "k"]) == (4, 3)
+    assert (kind.loc["Foster", "n"], kind.loc["Foster", "k"]) == (2, 0)
+    # the breakdowns add up to the indicator
+    jan = at(run(three_plus_fixture()))
+    assert out["age_at_entry"]["k"].sum() == jan["placements_3plus_pct"][1] == 3
+    assert out["placement_type"]["n"].sum() == jan["placements_3plus_pct"][2] == 6
+
+
+def test_change_reasons_in_year_to_r():
+    from pipeline.placements import change_reasons, placements
+
+    tables = moves_fixture()
+    spells = placements(tables["episodes"], tables["header"], Settings())
+    reasons = change_reasons(spells, "2017-01-31", Settings())
+    # G: U4 CREQB (disruption), U6 CARPL (planned); K: ALLEG (other unplanned); L: U4 CARPL
+    # (planned), U6 LAREQ (disruption); M: CREQO in December (disruption); J left care: excluded
+    got = {(r.Ending, r.Reason): r.placements for r in reasons.itertuples()}
+    assert got == {
+        ("Disruption (broke down)", "Carer requests placement end due to child's behaviour"): 1,
+        ("Disruption (broke down)", "Carer requests placement end, other than due to child's behaviour"): 1,
+        ("Disruption (broke down)", "Responsible authority requests placement end"): 1,
+        ("Other unplanned", "Allegation (s47)"): 1,
+        ("Planned move", "Change to/implementation of care plan"): 2,
+    }
+    assert list(reasons["Ending"]) == ["Disruption (broke down)"] * 3 + ["Other unplanned", "Planned move"]
+
+
+def test_breakdown_totals_match_indicator_on_synthetic(small_synth):
+    from pipeline.clean import clean_extract
+    from pipeline.load import load_extract
+    from pipeline.placements import three_plus_breakdown
+
+    tables = clean_extract(load_extract(small_synth / "truth" / "2017-01"), month="2017-01").tables
+    out = three_plus_breakdown(tables, "2017-01-31", Settings())
+    jan = at(run(tables))
+    for frame in out.values():
+        assert frame["n"].sum() == jan["placements_3plus_pct"][2]
+        assert frame["k"].sum() == jan["placements_3plus_pct"][1]

@@ -20,9 +20,11 @@ def _identifiers(raw_root: Path) -> dict[str, set[str]]:
     for path in raw_root.glob("*/*.*"):
         if path.suffix.lower() != ".csv":
             continue
+        if path.stat().st_size == 0:
+            continue
         try:
             frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        except (UnicodeDecodeError, pd.errors.EmptyDataError):
+        except UnicodeDecodeError:
             frame = pd.read_csv(path, dtype=str, encoding="cp1252", keep_default_na=False)
         frame.columns = [c.strip().upper().replace(" ", "_") for c in frame.columns]
         for column in ("CHILD", "UPN"):
@@ -31,10 +33,10 @@ def _identifiers(raw_root: Path) -> dict[str, set[str]]:
                         if len(v.strip()) >= 4}
         for column in ("DOB", "MC_DOB"):
             if column in frame:
-                for v in frame[column]:
-                    parsed = pd.to_datetime(v.strip(), dayfirst=True, errors="coerce")
-                    if not pd.isna(parsed):
-                        dobs |= {parsed.strftime("%d/%m/%Y"), parsed.strftime("%Y-%m-%d")}
+                text = frame[column].str.strip().str[:10]
+                parsed = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce").fillna(
+                    pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")).dropna()
+                dobs |= set(parsed.dt.strftime("%d/%m/%Y")) | set(parsed.dt.strftime("%Y-%m-%d"))
         for column in ("HOME_POST", "PL_POST"):
             if column in frame:
                 postcodes |= {v.strip().upper() for v in frame[column] if len(v.strip()) >= 5}
