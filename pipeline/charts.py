@@ -26,7 +26,7 @@ def rate_with_interval(frame: pd.DataFrame, label: str, rate: str = "rate", low:
     err = np.vstack([values - frame[low].to_numpy(dtype=float) * scale,
                      frame[high].to_numpy(dtype=float) * scale - values])
     ax.barh(y, values, color=PALETTE["sky"], edgecolor=PALETTE["blue"])
-    ax.errorbar(values, y, xerr=np.nan_to_num(err), fmt="none", ecolor=PALETTE["black"], capsize=3)
+    ax.errorbar(values, y, xerr=np.clip(np.nan_to_num(err), 0, None), fmt="none", ecolor=PALETTE["black"], capsize=3)
     ax.set_yticks(y, [f"{lab} (n={n:,})" for lab, n in zip(frame[label], frame["n"], strict=True)])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel or ("Rate (%)" if percent else "Rate"))

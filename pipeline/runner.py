@@ -12,11 +12,11 @@ on is absolute (papermill's `cwd=` would os.chdir, a race between threads).
 from __future__ import annotations
 
 import json
+import queue
 import re
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,6 +151,55 @@ def month_fingerprint(month: str, raw_dir: Path, notebooks: list[Path], config_p
     return digest_files(files, extra=f"{month}|{code_digest()}")
 
 
+class WarmKernel:
+    """One Jupyter kernel reused for every notebook a batch worker runs, so imports are paid once.
+
+    Before each notebook after the first, the kernel's namespace is reset (`%reset -f`): notebooks
+    cannot see each other's variables, only the already-imported modules. A kernel that saw a
+    failure is discarded and the next notebook gets a fresh one. Used from one thread only.
+    """
+
+    RESET = "get_ipython().run_line_magic('reset', '-f')"
+
+    def __init__(self, name: str = "python3"):
+        self.name = name
+        self.km = None
+        self.used = False
+
+    def manager(self):
+        """The kernel manager for the next notebook (started by papermill on first use)."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.km is None:
+            self.km = AsyncKernelManager(kernel_name=self.name)
+            self.used = False
+        elif self.used and self.km.has_kernel:
+            run_sync(self._reset)()
+        self.used = True
+        return self.km
+
+    async def _reset(self) -> None:
+        client = self.km.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            await client.execute_interactive(self.RESET, store_history=False, timeout=60)
+        finally:
+            client.stop_channels()
+
+    def discard(self) -> None:
+        """Shut the kernel down (after a failure, and at the end of the batch)."""
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None and self.km.has_kernel:
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # a dead kernel cannot be shut down twice; nothing to keep
+                pass
+        self.km = None
+
+
 def run_month(
     month: str,
     notebooks: list[Path],
@@ -162,8 +211,12 @@ def run_month(
     config_path: Path | None = None,
     force: bool = False,
     clean: bool = True,
+    warm: WarmKernel | None = None,
 ) -> MonthResult:
-    """Clean one month and run every notebook for it; never raises for a notebook failure."""
+    """Clean one month and run every notebook for it; never raises for a notebook failure.
+
+    With `warm`, notebooks run in that reused kernel (namespace reset between notebooks);
+    otherwise papermill starts a fresh kernel per notebook."""
     import papermill
 
     from pipeline.clean import ensure_clean
@@ -204,11 +257,16 @@ def run_month(
             executed = out_dir / notebook.name
             partial = out_dir / f".{notebook.stem}.running.ipynb"
             try:
+                extra = {"km": warm.manager()} if warm is not None else {}
                 papermill.execute_notebook(
                     str(notebook), str(partial), parameters=parameters, kernel_name=kernel,
                     progress_bar=False, log_output=False,  # no cwd=: papermill would os.chdir
+                    request_save_on_cell_execute=False,  # written once at the end, then renamed
+                    **extra,
                 )
             except papermill.PapermillExecutionError as exc:
+                if warm is not None:
+                    warm.discard()
                 result.cell = _source_cell_number(notebook, exc.cell_index)
                 result.error = f"{exc.ename}: {exc.evalue}"
                 partial.replace(out_dir / f"{notebook.stem}.failed.ipynb")
@@ -227,6 +285,8 @@ def run_month(
         atomic_write_text(key, stamp)
         result.ok = True
     except Exception as exc:  # one failing month must not stop the batch
+        if warm is not None:
+            warm.discard()
         result.error = f"{type(exc).__name__}: {exc}"
         if not result.error.strip():
             result.error = traceback.format_exc(limit=1)
@@ -261,17 +321,34 @@ def run_batch(
     }
     results: dict[str, MonthResult] = {}
     bar = tqdm(total=len(months), desc="months", unit="month", disable=not progress)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {
-            pool.submit(run_month, m, notebooks, kernel=kernel, config_path=config_path,
-                        force=force, clean=clean, **paths): m
-            for m in months
-        }
-        for future in as_completed(futures):
-            outcome = future.result()
-            results[outcome.month] = outcome
-            bar.set_postfix_str(f"{outcome.month} {'skipped' if outcome.skipped else 'ok' if outcome.ok else 'FAILED'}")
-            bar.update(1)
+    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for month in months:
+        todo.put(month)
+    lock = threading.Lock()
+
+    def worker() -> None:
+        warm = WarmKernel(kernel)  # one kernel per worker thread, reused across its months
+        try:
+            while True:
+                try:
+                    month = todo.get_nowait()
+                except queue.Empty:
+                    return
+                outcome = run_month(month, notebooks, kernel=kernel, config_path=config_path,
+                                    force=force, clean=clean, warm=warm, **paths)
+                with lock:
+                    results[month] = outcome
+                    state = "skipped" if outcome.skipped else "ok" if outcome.ok else "FAILED"
+                    bar.set_postfix_str(f"{month} {state}")
+                    bar.update(1)
+        finally:
+            warm.discard()
+
+    threads = [threading.Thread(target=worker, name=f"batch-{i}") for i in range(max(1, jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     bar.close()
     batch = BatchResult([results[m] for m in months])
     try:

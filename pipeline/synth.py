@@ -117,6 +117,16 @@ MISSING_AFTER_MOVE_RATIO = 2.5
 AWAY_SHARE = 0.3  # of incidents, MISSING = A
 RHI_OFFERED_P = 0.9
 RHI_ACCEPTED_P = 0.6
+OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
+    "CONVICTED": 0.03,  # aged 10+ at 31 March
+    "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date
+    "IMMUNISATIONS": 0.80,
+    "TEETH_CHECK": 0.75,
+    "HEALTH_ASSESSMENT": 0.89,
+    "SUBSTANCE_MISUSE": 0.06,  # aged 10+ (under 10: 0)
+    "INTERVENTION_RECEIVED": 0.5,  # of those with a substance misuse problem
+    "INTERVENTION_OFFERED": 0.6,  # of those who received none
+}
 
 FAULT_RATES = {
     # recoverable (cleaning restores the truth)
@@ -355,6 +365,10 @@ REC = {c: i for i, c in enumerate(REC_CODES)}
 REASON_CODES = ["", *BREAKDOWN_REASONS, *PLANNED_REASONS, "PLACE"]
 REASON = {c: i for i, c in enumerate(REASON_CODES)}
 NO_DATE = np.iinfo(np.int64).max // 4
+# 28 October 2023: supported accommodation for 16-17s is registered with Ofsted (H5 gets a URN)
+# and independent living (P2) ends; 1 April 2024: K3 replaces H5 and P2
+REGISTERED_FROM = int((pd.Timestamp("2023-10-28") - pd.Timestamp("1970-01-01")).days)
+K3_FROM = int((pd.Timestamp("2024-04-01") - pd.Timestamp("1970-01-01")).days)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +391,27 @@ def _age(dob: np.ndarray, day: np.ndarray) -> np.ndarray:
     return (day - dob) / 365.25
 
 
+def _birthday(dob: np.ndarray, years: int) -> np.ndarray:
+    """Day numbers of the `years`-th birthdays (calendar years; 29 February -> 28 February)."""
+    d = pd.DatetimeIndex(pd.to_datetime(np.asarray(dob, dtype=np.int64), unit="D"))
+    return ((d + pd.DateOffset(years=years)) - EPOCH).days.to_numpy().astype(np.int64)
+
+
+def _exit_from(exit_rec: np.ndarray, place: np.ndarray) -> np.ndarray:
+    """The exit code a period can end with from its last placement: adoption (E11/E12) only from
+    an adoptive placement (A3-A6), else a child arrangements order (E41); a special guardianship
+    order to former foster carers (E45/E46) only from foster care (U1-U6), else to others (E47/E48).
+    """
+    out = np.asarray(exit_rec, dtype=object).copy()
+    place = np.asarray(place, dtype=object)
+    adoptive = np.isin(place, ["A3", "A4", "A5", "A6"])
+    foster = np.isin(place, ["U1", "U2", "U3", "U4", "U5", "U6"])
+    out[np.isin(out, ["E11", "E12"]) & ~adoptive] = "E41"
+    out[(out == "E45") & ~foster] = "E47"
+    out[(out == "E46") & ~foster] = "E48"
+    return out
+
+
 def _year_of(day: np.ndarray) -> np.ndarray:
     """Collection year (April-March, as its starting calendar year) of day numbers."""
     d = pd.to_datetime(np.asarray(day), unit="D")
@@ -384,13 +419,15 @@ def _year_of(day: np.ndarray) -> np.ndarray:
 
 
 def _valid_place(place: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """PLACE codes made valid for the collection year (H5/P2 -> K3 from 2024-25, K3 -> H5 before)."""
+    """PLACE codes made valid for the day (H5/P2 -> K3 from 2024-25, K3 -> H5 before; no new P2
+    from 28 October 2023)."""
     year = _year_of(day)
     valid_k3 = "K3" in codes.codes("PLACE", 2024)
     out = place.copy()
     late = year >= 2024
     out[late & np.isin(out, ["H5", "P2"])] = "K3" if valid_k3 else "H5"
     out[~late & (out == "K3")] = "H5"
+    out[(np.asarray(day) >= REGISTERED_FROM) & (out == "P2")] = "H5"
     return out
 
 
@@ -462,7 +499,7 @@ def _simulate_periods(
         route[sel] = np.array(ROUTES, dtype=object)[
             rng.choice(len(ROUTES), size=len(sel), p=ROUTE_MIX[b])
         ]
-    eighteen = dob + np.round(18 * 365.25).astype(np.int64)
+    eighteen = _birthday(dob, 18)
     dur = np.select(
         [route == "home", route == "sgo", route == "other", route == "remand"],
         [
@@ -486,7 +523,9 @@ def _simulate_periods(
     t = start.copy()
     cur = ls.copy()
     emergency = np.isin(cur, ["L1", "L2"])
-    t = np.where(emergency, t + rng.integers(1, 8, n), t)
+    # police protection (L1) lasts at most 72 hours, an emergency protection order (L2) a week
+    wait = rng.integers(1, 8, n)
+    t = np.where(emergency, t + np.where(cur == "L1", 1 + (wait - 1) % 3, wait), t)
     nxt = np.where((route == "adopt") | (rng.random(n) < 0.5), "C1", "V2")
     idx = np.flatnonzero(emergency)
     sched_day[idx, 0], sched_ls[idx, 0] = t[idx], nxt[idx]
@@ -516,14 +555,18 @@ def _simulate_periods(
         sel = np.flatnonzero(np.where(capped, "at18", route) == r)
         exit_rec[sel] = _choice(rng, mix, len(sel))
 
-    # state of the current episode
+    # state of the current episode; a child accommodated under s20 (V2) at any time in the period
+    # is never placed with parents (P1), which needs a care order
+    v2_path = (ls == "V2") | (sched_ls == "V2").any(axis=1)
     place = _draw_place(rng, age0, start)
+    place = np.where((place == "P1") & v2_path, "U6", place).astype(object)
     state = {
         "child": child,
         "dob": dob,
         "latent": latent,
         "cin": cin,
         "old": age0 >= 11,
+        "v2_path": v2_path,
         "period_end": period_end,
         "exit": exit_rec,
         "adopt_day": adopt_day,
@@ -601,7 +644,7 @@ def _simulate_periods(
         temp_len = rng.integers(2, 22, m)
         void = (event == 6) & (when + temp_len >= s["period_end"] - 1)
         emit = ~void
-        rec = np.where(event == 0, s["exit"], np.where(event == 1, "", "X1"))
+        rec = np.where(event == 0, _exit_from(s["exit"], s["place"]), np.where(event == 1, "", "X1"))
         reason = np.full(m, "", dtype=object)
         brk = np.flatnonzero(event == 4)
         reason[brk] = _choice(rng, BREAKDOWN_REASONS, len(brk))
@@ -660,6 +703,9 @@ def _simulate_periods(
             to_indep, _valid_place(np.full(m, "H5", dtype=object), when), new_place
         )
         new_place = np.where(adopt_new, "A6", np.where(adopt_same, "A5", new_place))
+        # no P1 under s20 (V2), and a move from parents is never to parents again
+        no_p1 = (new_place == "P1") & (s["v2_path"] | (s["place"] == "P1"))
+        new_place = np.where(no_p1, "U6", new_place)
         fresh = moving | adopt_new
         ids = np.arange(counter[0], counter[0] + m)
         counter[0] += m
@@ -685,9 +731,12 @@ def _simulate_periods(
         new["temp_end"] = np.where(tmp, when + temp_len, new["temp_end"])
         tcode = np.array(["T0", "T1", "T2", "T3", "T4"], dtype=object)[rng.integers(0, 5, m)]
         new["place"] = np.where(tmp, tcode, new["place"])
-        new["provider"] = np.where(tmp, "PR1", new["provider"])
+        new["provider"] = np.where(tmp, "", new["provider"])  # no provider for T0-T4
         new["post"] = np.where(tmp, ids, new["post"])
         new["urn"] = np.where(tmp, ids, new["urn"])
+        # a temporary placement for an unspecified reason (T4) lasts at most 7 days
+        short = tmp & (tcode == "T4")
+        new["temp_end"] = np.where(short, when + 2 + (temp_len - 2) % 6, new["temp_end"])
         new["rne"] = np.where(tmp, "P", new["rne"])
         back = event == 8
         new["place"] = np.where(back, s["saved_place"], new["place"])
@@ -698,6 +747,38 @@ def _simulate_periods(
         keep = ~done
         state = {k: v[keep] for k, v in new.items()}
     return pd.concat(ends, ignore_index=True)
+
+
+def _split_for_code_changes(episodes: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Episodes open across a change of the placement codes end that day (X1, reason PLACE: change
+    of placement status only) and go on in a new episode (RNE T: same carer, new status):
+    on 28 October 2023 P2 becomes H5 and H5 registered supported accommodation (its URN shows
+    from then on, see _urn); on 1 April 2024 H5 becomes K3 (same URN)."""
+    changes = [(REGISTERED_FROM, ["P2", "H5"], "H5")]
+    if "K3" in codes.codes("PLACE", 2024):
+        changes.append((K3_FROM, ["H5"], "K3"))
+    for day, old, new in changes:
+        if horizon < day:
+            break
+        dec = episodes["DEC"].to_numpy()
+        cross = (
+            episodes["PLACE"].isin(old).to_numpy()
+            & (episodes["DECOM"].to_numpy() < day)
+            & ((dec < 0) | (dec > day))
+        )
+        if not cross.any():
+            continue
+        after = episodes[cross].copy()
+        after["DECOM"] = day
+        after["RNE"] = "T"
+        after["PLACE"] = new
+        episodes = episodes.copy()
+        episodes.loc[cross, "DEC"] = day
+        episodes.loc[cross, "REC"] = "X1"
+        episodes.loc[cross, "REASON_PLACE_CHANGE"] = "PLACE"
+        episodes = pd.concat([episodes, after], ignore_index=True)
+        episodes = episodes.sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
+    return episodes
 
 
 def _settling_wait(e: np.ndarray, rate: np.ndarray, placement_age: np.ndarray) -> np.ndarray:
@@ -833,6 +914,7 @@ def _simulate(seed: int, history: int, horizon: int, scale: float, progress: boo
     episodes["PLACE"] = _valid_place(
         episodes["PLACE"].to_numpy(dtype=object), episodes["DECOM"].to_numpy()
     )
+    episodes = _split_for_code_changes(episodes, horizon)
     periods = pd.concat(periods, ignore_index=True)
     kids = pd.DataFrame(
         {
@@ -903,6 +985,8 @@ def _missing(rng, episodes: pd.DataFrame, kids: pd.DataFrame, horizon: int) -> p
         ),
     )
     end = start + np.maximum(5 * np.round(hours * 12), 5).astype(np.int64)
+    # a child is back before the placement (episode) ends: incidents that cannot be are dropped
+    end = np.minimum(end, d1[row] * 1440 - 5)
     offered = rng.random(len(row)) < RHI_OFFERED_P
     accepted = offered & (rng.random(len(row)) < RHI_ACCEPTED_P)
     delay = rng.lognormal(np.log(55), 0.7, len(row)) * 60
@@ -919,12 +1003,19 @@ def _missing(rng, episodes: pd.DataFrame, kids: pd.DataFrame, horizon: int) -> p
             "RHI_DATE": rhi,
         }
     )
+    frame = frame[frame["MIS_END"] > frame["MIS_START"]]
     frame = frame.drop_duplicates(["CHILD", "MIS_START"]).sort_values(["CHILD", "MIS_START"])
+    # one incident at a time: drop any that starts before an earlier one of the child has ended
+    latest_end = frame.groupby("CHILD")["MIS_END"].cummax()
+    before = latest_end.groupby(frame["CHILD"]).shift()
+    frame = frame[~(frame["MIS_START"] < before)]
     return frame.reset_index(drop=True)
 
 
 def _repeat_dates(periods: pd.DataFrame, horizon: int, first: int, step: int, second: int = 0):
-    """Per period: days start+first, (start+first+second), then every `step` days while in care."""
+    """Per period: days start+first, (start+first+second), then every `step` days while in care.
+
+    Returns the child and day of each date, and the end of its period (capped at `horizon`)."""
     end = np.minimum(periods["end"].to_numpy(), horizon)
     start = periods["start"].to_numpy()
     span = end - start
@@ -936,11 +1027,11 @@ def _repeat_dates(periods: pd.DataFrame, horizon: int, first: int, step: int, se
         day = start[row] + np.where(j == 0, first, first + second + step * (j - 1))
     else:
         day = start[row] + first + step * j
-    return periods["child"].to_numpy()[row], day
+    return periods["child"].to_numpy()[row], day, end[row]
 
 
 def _sdq(rng, periods, kids, horizon) -> pd.DataFrame:
-    child, day = _repeat_dates(periods, horizon, 365, 365)
+    child, day, _ = _repeat_dates(periods, horizon, 365, 365)
     day = day + rng.integers(-20, 21, len(day))
     kid = kids.set_index("CHILD")
     dob = kid["DOB"].reindex(child).to_numpy()
@@ -963,9 +1054,9 @@ def _sdq(rng, periods, kids, horizon) -> pd.DataFrame:
 
 
 def _reviews(rng, periods, kids, horizon) -> pd.DataFrame:
-    child, day = _repeat_dates(periods, horizon, 20, 182, second=91)
+    child, day, end = _repeat_dates(periods, horizon, 20, 182, second=91)
     day = day + rng.integers(-3, 4, len(day))
-    keep = day <= horizon
+    keep = (day <= horizon) & (day <= end)  # no review after the child has left care
     child, day = child[keep], day[keep]
     dob = kids.set_index("CHILD")["DOB"].reindex(child).to_numpy()
     code = np.where(_age(dob, day) < 4, "PN0", _choice(rng, REVIEW_MIX, len(day)))
@@ -1019,18 +1110,28 @@ def _postcode(ids: np.ndarray) -> np.ndarray:
     )
 
 
-def _urn(place: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    sc = np.isin(place, ["K1", "K2", "S1", "R1"])
-    k3 = place == "K3"
+def _urn(place: np.ndarray, ids: np.ndarray, decom: np.ndarray) -> np.ndarray:
+    """Ofsted URNs as the 903 wants them: SC numbers for children's homes, secure units, residential
+    schools and family centres (K1, K2, S1, R3), a supported-accommodation number for K3 and for
+    H5 episodes from 28 October 2023, 'XXXXXXX' for foster and adoptive placements (U1-U6,
+    A3-A6), blank for the rest (P1, P2, R1, R2, R5, T0-T4, Z1, H5 before 28 October 2023)."""
+    place = np.asarray(place, dtype=object)
     num = (100000 + np.asarray(ids, dtype=np.int64) % 900000).astype(str).astype(object)
-    return np.where(sc, "SC" + num, np.where(k3, "2" + num, "XXXXXXX")).astype(object)
+    sc = np.isin(place, ["K1", "K2", "S1", "R3"])
+    supported = (place == "K3") | ((place == "H5") & (np.asarray(decom) >= REGISTERED_FROM))
+    carers = np.isin(place, ["U1", "U2", "U3", "U4", "U5", "U6", "A3", "A4", "A5", "A6"])
+    return np.select(
+        [sc, supported, carers], ["SC" + num, "2" + num, "XXXXXXX"], ""
+    ).astype(object)
 
 
-def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt) -> dict:
+def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, seed: int) -> dict:
     """The canonical truth tables as known at `month_end` (text, '' for blank)."""
     ep = episodes[episodes["DECOM"] <= month_end]
     open_ = (ep["DEC"].to_numpy() < 0) | (ep["DEC"].to_numpy() > month_end)
     place = ep["PLACE"].to_numpy(dtype=object)
+    # short breaks (V3/V4) carry no home or placement postcode and no URN
+    short_break = ep["LS"].isin(["V3", "V4"]).to_numpy()
     episodes_t = pd.DataFrame(
         {
             "CHILD": ep["CHILD"].astype(str).to_numpy(dtype=object),
@@ -1045,18 +1146,29 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt) -
             "REASON_PLACE_CHANGE": np.where(
                 open_, "", ep["REASON_PLACE_CHANGE"].to_numpy(dtype=object)
             ),
-            "HOME_POST": _postcode(ep["HOME_POST"].to_numpy() * 7 + 3),
-            "PL_POST": np.where(
-                ep["PL_POST"].to_numpy() < 0,
-                _postcode(-ep["PL_POST"].to_numpy() * 7 + 3),
-                _postcode(ep["PL_POST"].to_numpy() * 13 + 5),
+            "HOME_POST": np.where(
+                short_break, "", _postcode(ep["HOME_POST"].to_numpy() * 7 + 3)
             ),
-            "URN": _urn(place, ep["URN"].to_numpy()),
+            "PL_POST": np.where(
+                short_break,
+                "",
+                np.where(
+                    ep["PL_POST"].to_numpy() < 0,
+                    _postcode(-ep["PL_POST"].to_numpy() * 7 + 3),
+                    _postcode(ep["PL_POST"].to_numpy() * 13 + 5),
+                ),
+            ),
+            "URN": np.where(short_break, "", _urn(place, ep["URN"].to_numpy(), ep["DECOM"].to_numpy())),
         }
     )
     in_extract = np.unique(ep["CHILD"].to_numpy())
     kid = kids[kids["CHILD"].isin(in_extract)]
-    mother = kid["mc_dob"].to_numpy() <= month_end
+    # a child who is a mother: her child was born by the extract date, while she was looked after
+    last = ep.groupby("CHILD")["DEC"].last().reindex(kid["CHILD"]).to_numpy()
+    care_end = np.where((last < 0) | (last > month_end), month_end, last)
+    mother = (kid["mc_dob"].to_numpy() <= care_end) & ~kid["short_breaks"].to_numpy()
+    # MOTHER is 1 or 0 for girls, blank for boys and for children only ever on short breaks
+    female = (kid["SEX"].to_numpy() == "2") & ~kid["short_breaks"].to_numpy()
     header_t = pd.DataFrame(
         {
             "CHILD": kid["CHILD"].astype(str).to_numpy(dtype=object),
@@ -1064,7 +1176,7 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt) -
             "DOB": fmt.date(kid["DOB"]),
             "ETHNIC": kid["ETHNIC"].to_numpy(dtype=object),
             "UPN": kid["UPN"].to_numpy(dtype=object),
-            "MOTHER": np.where(mother, "1", "").astype(object),
+            "MOTHER": np.where(mother, "1", np.where(female, "0", "")).astype(object),
             "MC_DOB": np.where(mother, fmt.date(kid["mc_dob"]), ""),
         }
     )
@@ -1093,15 +1205,7 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt) -
             "SDQ_REASON": sq["SDQ_REASON"].to_numpy(dtype=object),
         }
     )
-    stamp = pd.Timestamp(month_end, unit="D")
-    year_start = _day(f"{stamp.year - (stamp.month < 4)}-04-01")
-    latest = sq[sq["SDQ_DATE"] >= year_start].drop_duplicates("CHILD", keep="last")
-    dob = kids.set_index("CHILD")["DOB"].reindex(latest["CHILD"]).to_numpy()
-    oc2_t = pd.DataFrame({c: np.full(len(latest), "", dtype=object) for c in TABLE_COLUMNS["oc2"]})
-    oc2_t["CHILD"] = latest["CHILD"].astype(str).to_numpy(dtype=object)
-    oc2_t["DOB"] = fmt.date(dob)
-    oc2_t["SDQ_SCORE"] = latest["SDQ_SCORE"].to_numpy(dtype=object)
-    oc2_t["SDQ_REASON"] = latest["SDQ_REASON"].to_numpy(dtype=object)
+    oc2_t = _oc2(month_end, kids, episodes, sq, seed, fmt)
     rv = reviews[reviews["REVIEW"] <= month_end]
     reviews_t = pd.DataFrame(
         {
@@ -1119,6 +1223,70 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt) -
         "oc2": oc2_t,
         "reviews": reviews_t,
     }
+
+
+def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt) -> pd.DataFrame:
+    """The 903 OC2 table of the collection year in progress, as known at `month_end`: one row per
+    child looked after continuously since 1 April (the DfE's 12 months at 31 March, counted to
+    the extract date: no period starting or ending in the year, no short break), with the latest
+    SDQ of the year (or a reason: SDQ1 for a child turning 4 or 17 in the year, else drawn from
+    SDQ_REASON_MIX) and the health and offending items for the child's age at 31 March (OC2_RATES;
+    drawn once per child and collection year, so every extract of a year agrees)."""
+    stamp = pd.Timestamp(month_end, unit="D")
+    year = stamp.year - (stamp.month < 4)
+    year_start, year_end = _day(f"{year}-04-01"), _day(f"{year + 1}-03-31")
+    ep = episodes[episodes["DECOM"] <= month_end]
+    dec = ep["DEC"].to_numpy()
+    closed = (dec >= 0) & (dec <= month_end)
+    during = closed & (dec >= year_start) | ~closed
+    enters = (ep["RNE"].to_numpy() == "S") & (ep["DECOM"].to_numpy() > year_start)
+    leaves = closed & (ep["REC"].to_numpy() != "X1") & (dec >= year_start) & (dec < month_end)
+    short_break = ep["LS"].isin(["V3", "V4"]).to_numpy() & during
+    flags = pd.DataFrame(
+        {"CHILD": ep["CHILD"].to_numpy(), "during": during, "out": enters | leaves | short_break}
+    ).groupby("CHILD")[["during", "out"]].any()
+    child = flags.index[flags["during"] & ~flags["out"]].to_numpy()
+    all_kids = kids["CHILD"].to_numpy()
+    pos = np.searchsorted(all_kids, child)
+    dob = kids["DOB"].to_numpy()[pos]
+    latest = sq[sq["SDQ_DATE"] >= year_start].drop_duplicates("CHILD", keep="last")
+    latest = latest.set_index("CHILD").reindex(child)
+    score = latest["SDQ_SCORE"].fillna("").to_numpy(dtype=object)
+    reason = latest["SDQ_REASON"].fillna("").to_numpy(dtype=object)
+    b4, b5, b10, b17 = (_birthday(dob, y) for y in (4, 5, 10, 17))
+    u = np.random.default_rng([seed, 9, year]).random((len(all_kids), 9))[pos]
+    none_yet = (score == "") & (reason == "")
+    turning = ((b4 >= year_start) & (b4 <= year_end)) | ((b17 >= year_start) & (b17 <= year_end))
+    due = (b4 <= year_start) & (b17 > year_end)
+    keys = np.array(list(SDQ_REASON_MIX), dtype=object)
+    cum = np.cumsum(list(SDQ_REASON_MIX.values()))
+    drawn = keys[np.minimum(np.searchsorted(cum / cum[-1], u[:, 8]), len(keys) - 1)]
+    reason = np.where(none_yet & turning, "SDQ1", np.where(none_yet & due, drawn, reason))
+
+    def item(k: int, rate: float, applies) -> np.ndarray:
+        return np.where(applies, np.where(u[:, k] < rate, "1", "0"), "").astype(object)
+
+    everyone = np.ones(len(child), dtype=bool)
+    misuse = item(5, OC2_RATES["SUBSTANCE_MISUSE"], b10 < year_end)
+    misuse = np.where(misuse == "", "0", misuse)
+    received = item(6, OC2_RATES["INTERVENTION_RECEIVED"], misuse == "1")
+    out = pd.DataFrame(
+        {
+            "CHILD": child.astype(str).astype(object),
+            "DOB": fmt.date(dob),
+            "SDQ_SCORE": score,
+            "SDQ_REASON": reason.astype(object),
+            "CONVICTED": item(0, OC2_RATES["CONVICTED"], b10 < year_end),
+            "HEALTH_CHECK": item(1, OC2_RATES["HEALTH_CHECK"], b5 > year_end),
+            "IMMUNISATIONS": item(2, OC2_RATES["IMMUNISATIONS"], everyone),
+            "TEETH_CHECK": item(3, OC2_RATES["TEETH_CHECK"], everyone),
+            "HEALTH_ASSESSMENT": item(4, OC2_RATES["HEALTH_ASSESSMENT"], everyone),
+            "SUBSTANCE_MISUSE": misuse,
+            "INTERVENTION_RECEIVED": received,
+            "INTERVENTION_OFFERED": item(7, OC2_RATES["INTERVENTION_OFFERED"], received == "0"),
+        }
+    )
+    return out[TABLE_COLUMNS["oc2"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1437,7 +1605,7 @@ def generate(
     for period in iterator:
         month = str(period)
         month_end = _day(period.end_time.normalize())
-        truth = _extract(month_end, kids, episodes, missing, sdq, reviews, fmt)
+        truth = _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed)
         if faults:
             rng = np.random.default_rng([seed, 100, period.year, period.month])
             dirty, fault_log = _inject(truth, rng)

@@ -163,3 +163,12 @@ def test_sparkline_has_text_alternative():
     svg = sparkline([1.0, 2.0, 3.0])
     assert "aria-label='trend over 3 months, from 1 to 3'" in svg and "<polyline" in svg
     assert sparkline([1.0]) == ""
+
+
+def test_rate_chart_tolerates_rounding_at_zero_and_empty_groups():
+    from pipeline import charts
+
+    frame = pd.DataFrame({"label": ["none", "empty"], "n": [10, 0], "rate": [0.0, float("nan")],
+                          "ci_low": [1e-17, float("nan")], "ci_high": [0.28, float("nan")]})
+    fig = charts.rate_with_interval(frame, "label")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["none (n=10)", "empty (n=0)"]
