@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 MONTHS ?= 2016-02:2017-01
-JOBS   ?= 1
+JOBS   ?= 2
 
 .PHONY: report test test-fast lint lab data bench validate clean-outputs
 
