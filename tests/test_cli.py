@@ -87,3 +87,23 @@ def test_clean_writes_parquet_and_quality(tmp_path, capsys):
         "corrected_cells": 0,
     }
     assert "1 merged" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_kpis_writes_every_indicator_with_spec_columns(small_synth, tmp_path, capsys):
+    import pandas as pd
+
+    from pipeline.indicators import indicator_register
+
+    out = tmp_path / "kpis.csv"
+    assert main(["kpis", "--month", "2017-01", "--raw", str(small_synth / "raw"), "--out",
+                 str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns[:10]) == ["indicator", "label", "period_end", "value", "numerator",
+                                        "denominator", "unit", "higher_is_better", "target", "rag"]
+    assert list(table["indicator"]) == list(indicator_register())
+    row = table.set_index("indicator").loc["placements_3plus_pct"]
+    assert row["value"] == pytest.approx(100 * row["numerator"] / row["denominator"])
+    assert row["target"] == 10.0 and row["rag"] in {"green", "amber", "red"}
+    assert table["period_end"].eq("2017-01-31").all()
+    assert "indicators ->" in capsys.readouterr().out
