@@ -30,7 +30,6 @@ from pipeline.io import (
     digest_files,
 )
 from pipeline.load import RawExtract, load_extract, table_specs
-from pipeline.schema import validate_tables
 
 META = ["_source", "_line"]
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -470,6 +469,8 @@ def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: s
 def clean_month(month: str, raw_dir: str | Path, processed_dir: str | Path) -> CleanResult:
     """Load the extract in `raw_dir`, clean it, and write typed parquet + quarantine + quality.json."""
     result = clean_extract(load_extract(raw_dir), month=month)
+    from pipeline.schema import validate_tables  # pandera is slow to import; only needed here
+
     validate_tables(result.tables)
     write_processed(result, processed_dir)
     return result
