@@ -67,7 +67,8 @@ table.lac th:first-child, table.lac td:first-child { text-align: left; }
 .provenance { font-size: .8rem; color: #404040; border-top: 1px solid #ccc; margin-top: 2rem; }
 .provenance table td { padding: .1rem .5rem; vertical-align: top; word-break: break-all; }
 .sensitivity { font-weight: 700; color: #D55E00; }
-nav.toc { border: 1px solid #ddd; padding: .4rem 1rem; margin: 1rem 0; font-size: .9rem; }
+nav.toc { border: 1px solid #ddd; padding: .4rem 1rem; margin: 1rem 0; font-size: .9rem;
+  font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; max-width: 58rem; }
 @media (max-width: 40rem) { .tile .value { font-size: 1.4rem; } table.lac { font-size: .8rem; } }
 </style>
 """
@@ -662,3 +663,14 @@ def disruption_link_sentence(linked: pd.DataFrame, ref_date, settings: Settings)
     return (f"{k} of {n} placements that broke down in the last 12 months ({100 * k / n:.0f}%, 95% "
             f"interval {100 * low:.0f}% to {100 * high:.0f}%) had a missing episode in the 30 days "
             "before the breakdown.")
+
+
+def quality_note(verdict) -> HTML:
+    """The data-quality caveat at the top of an analysis report: a warning when the cleaning's
+    verdict is 'not fit' or 'caveat', otherwise one quiet line."""
+    if verdict.caveat:
+        reasons = " ".join(f"{r[0].upper()}{r[1:]}." for r in verdict.reasons)
+        return callout(f"Data quality: {verdict.headline} {reasons} See the data-quality report "
+                       "for this month.", "warning")
+    return HTML("<div class='lac-report'><p class='lac-meta'>Data quality: "
+                f"{html.escape(verdict.headline)}</p></div>")

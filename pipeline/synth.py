@@ -99,7 +99,7 @@ LONG_STAY_MEDIAN_DAYS = 4 * 365  # 'long' route periods (capped at 18)
 LEGAL_WITH_MOVE_DAYS = 14
 TEMP_HAZARD = 0.06  # per year, foster placements only
 SAME_CARER_HAZARD = 0.35  # per year: U6/U3 -> U4/U1, provider/URN changes
-MISSING_BASE_RATE = {"under10": 0.0, "10-11": 0.05, "12-17": 2.0}  # incidents per child-year
+MISSING_BASE_RATE = {"under10": 0.0, "10-11": 0.05, "12-17": 2.3}  # incidents per child-year
 MISSING_PLACE_RATIO = {
     "foster": 1.0,
     "resid": 3.0,
@@ -109,8 +109,8 @@ MISSING_PLACE_RATIO = {
     "other": 2.0,
     "temp": 1.0,
 }
-MISSING_PROPENSITY_SHAPE = 0.2
-MISSING_PROPENSITY_CAP = 10.0
+MISSING_PROPENSITY_SHAPE = 0.12
+MISSING_PROPENSITY_CAP = 18.0
 MISSING_LOG_RATE_PER_POINT = 0.05
 MISSING_AFTER_MOVE_DAYS = 42
 MISSING_AFTER_MOVE_RATIO = 2.5

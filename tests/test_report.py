@@ -172,3 +172,11 @@ def test_rate_chart_tolerates_rounding_at_zero_and_empty_groups():
                           "ci_low": [1e-17, float("nan")], "ci_high": [0.28, float("nan")]})
     fig = charts.rate_with_interval(frame, "label")
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["none (n=10)", "empty (n=0)"]
+
+
+def test_quality_caveat_shown_only_when_the_verdict_says_so():
+    unfit = report.quality_note(quality.verdict(_summary((0, 12)), Settings())).data
+    assert "callout warning" in unfit and "Not fit to report" in unfit
+    assert "6.0% of episodes rows were set aside" in unfit
+    fit = report.quality_note(quality.verdict(_summary((0, 2)), Settings())).data
+    assert "warning" not in fit and "Fit to report" in fit
