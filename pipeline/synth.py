@@ -7,6 +7,15 @@ per child), then writes one extract per reporting month:
 - ``truth/YYYY-MM/``: header, episodes, missing, sdq, oc2, reviews (canonical 903 CSV) + faults.csv
 - ``raw/YYYY-MM/``: the same data as a case-management system might export it, with the faults below.
 
+The truth is meant to pass the DfE's SSDA903 validation rules: `tools/validate_903.py` builds a
+year's return from a March extract and runs the DfE validator on it; the rules the synthetic LA
+breaks on purpose (fictional 'ZZ' postcodes, ...) are listed there and in docs/validator.md. So:
+oc2 is the OC2 table of the collection year in progress (every child looked after continuously
+since 1 April, items by age, OC2_RATES); MOTHER is 1/0 for girls; short breaks carry no postcodes
+or URN; URNs follow the placement type; temporary placements have no provider; police protection
+(L1) lasts at most 72 hours and T4 placements 7 days; P2 ends and H5 is registered on 28 October
+2023 and K3 replaces H5/P2 on 1 April 2024 (open placements go on in an RNE T episode).
+
 Encoded effects (the "truth" the analyses must rediscover; they are never imported by the analysis):
 
 - Every child has a latent difficulty score L ~ Normal(SDQ_LATENT_MEAN, SDQ_LATENT_SD). Each SDQ
@@ -19,21 +28,27 @@ Encoded effects (the "truth" the analyses must rediscover; they are never import
   * MISSING_PLACE_RATIO[placement group] * child propensity (Gamma, shape MISSING_PROPENSITY_SHAPE,
   mean 1, capped at MISSING_PROPENSITY_CAP)
   * exp(MISSING_LOG_RATE_PER_POINT * (L - mean)), times MISSING_AFTER_MOVE_RATIO in the
-  MISSING_AFTER_MOVE_DAYS after a new placement. Durations are mostly hours, a long tail of days.
+  MISSING_AFTER_MOVE_DAYS after a new placement. Durations are mostly hours, a long tail of days;
+  a child is back before the episode ends, and an incident starting before the child's previous
+  one has ended is dropped (one at a time).
   Return interviews: offered RHI_OFFERED_P, accepted RHI_ACCEPTED_P, delay lognormal (~65% < 72h).
 
 - Placements: foster mostly; K2 children's homes mostly for teenagers (30% of teenage breakdowns
-  move to K2); 16+ move to H5/P2 (K3 from 2024-25) at SIXTEEN_PLUS_MOVE_HAZARD; first placements
-  of a period often end early (FIRST_PLACEMENT_MOVE_HAZARD within FIRST_PLACEMENT_DAYS).
+  move to K2); 16+ move to H5/P2 (no new P2 from 28 October 2023, K3 from 2024-25) at
+  SIXTEEN_PLUS_MOVE_HAZARD; first placements of a period often end early
+  (FIRST_PLACEMENT_MOVE_HAZARD within FIRST_PLACEMENT_DAYS).
 - Routes out of care by age at entry (ROUTE_MIX, EXIT_MIX); REENTRY_P of those returned home come
   back later (a new RNE S period). Short breaks: LS V3 episodes, each its own RNE S period.
 
 Calibration (scale 1, history from 2007-04, January 2017 extract; measured with throwaway scripts
-over seeds 903, 1, 2, 3): looked after at 31/01/2017 463-520 (seed 903: 469); 3+ placements in the
-year 10-14% (903: 11.5%); long-term stability 53-77% on 70-100 eligible children (903: 63%);
-missing (M) incidents starting in January 37-68 by 24-37 children, mean 3.8-4.2 hours, longest
-11-33 hours; 25-31 entries a month; SDQ-at-placement-start AUC for disruption within 12 months
-0.66-0.72. Small numbers make single-seed figures noisy, as in a real LA.
+over seeds 903, 1, 2, 3): looked after at 31/01/2017 455-520 (seed 903: 467); 3+ placements in the
+year 10-16% (903: 10.3%); long-term stability 61-68% on 73-96 eligible children (903: 68%);
+missing (M) incidents starting in January 41-51 by 19-29 children (903: 51 by 27; averaged over
+40 redraws of the incidents, about 49 a month by 25 children, as the seeds' council's ~50 by ~24
+aged 12-17), mean 3.3-4.3 hours (on average 3.85), longest 12-42 hours; 25-31 entries a month;
+SDQ-at-placement-start AUC for disruption within 12 months 0.64-0.73. Small numbers make
+single-seed figures noisy, as in a real LA: the heavy-tailed propensity (a few children go missing
+often) makes one month's count swing by +-15.
 
 Faults injected into the raw copy, as rates per row of each table (at least one of each kind per
 extract; each child carries at most one unrecoverable or structural fault across all tables;
@@ -99,7 +114,7 @@ LONG_STAY_MEDIAN_DAYS = 4 * 365  # 'long' route periods (capped at 18)
 LEGAL_WITH_MOVE_DAYS = 14
 TEMP_HAZARD = 0.06  # per year, foster placements only
 SAME_CARER_HAZARD = 0.35  # per year: U6/U3 -> U4/U1, provider/URN changes
-MISSING_BASE_RATE = {"under10": 0.0, "10-11": 0.05, "12-17": 2.3}  # incidents per child-year
+MISSING_BASE_RATE = {"under10": 0.0, "10-11": 0.05, "12-17": 1.8}  # incidents per child-year
 MISSING_PLACE_RATIO = {
     "foster": 1.0,
     "resid": 3.0,
@@ -109,7 +124,7 @@ MISSING_PLACE_RATIO = {
     "other": 2.0,
     "temp": 1.0,
 }
-MISSING_PROPENSITY_SHAPE = 0.12
+MISSING_PROPENSITY_SHAPE = 0.12  # small shape: most children rarely go missing, a few often
 MISSING_PROPENSITY_CAP = 18.0
 MISSING_LOG_RATE_PER_POINT = 0.05
 MISSING_AFTER_MOVE_DAYS = 42
@@ -644,7 +659,9 @@ def _simulate_periods(
         temp_len = rng.integers(2, 22, m)
         void = (event == 6) & (when + temp_len >= s["period_end"] - 1)
         emit = ~void
-        rec = np.where(event == 0, _exit_from(s["exit"], s["place"]), np.where(event == 1, "", "X1"))
+        rec = np.where(
+            event == 0, _exit_from(s["exit"], s["place"]), np.where(event == 1, "", "X1")
+        )
         reason = np.full(m, "", dtype=object)
         brk = np.flatnonzero(event == 4)
         reason[brk] = _choice(rng, BREAKDOWN_REASONS, len(brk))
@@ -1120,9 +1137,7 @@ def _urn(place: np.ndarray, ids: np.ndarray, decom: np.ndarray) -> np.ndarray:
     sc = np.isin(place, ["K1", "K2", "S1", "R3"])
     supported = (place == "K3") | ((place == "H5") & (np.asarray(decom) >= REGISTERED_FROM))
     carers = np.isin(place, ["U1", "U2", "U3", "U4", "U5", "U6", "A3", "A4", "A5", "A6"])
-    return np.select(
-        [sc, supported, carers], ["SC" + num, "2" + num, "XXXXXXX"], ""
-    ).astype(object)
+    return np.select([sc, supported, carers], ["SC" + num, "2" + num, "XXXXXXX"], "").astype(object)
 
 
 def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, seed: int) -> dict:
@@ -1146,9 +1161,7 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, s
             "REASON_PLACE_CHANGE": np.where(
                 open_, "", ep["REASON_PLACE_CHANGE"].to_numpy(dtype=object)
             ),
-            "HOME_POST": np.where(
-                short_break, "", _postcode(ep["HOME_POST"].to_numpy() * 7 + 3)
-            ),
+            "HOME_POST": np.where(short_break, "", _postcode(ep["HOME_POST"].to_numpy() * 7 + 3)),
             "PL_POST": np.where(
                 short_break,
                 "",
@@ -1158,7 +1171,9 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, s
                     _postcode(ep["PL_POST"].to_numpy() * 13 + 5),
                 ),
             ),
-            "URN": np.where(short_break, "", _urn(place, ep["URN"].to_numpy(), ep["DECOM"].to_numpy())),
+            "URN": np.where(
+                short_break, "", _urn(place, ep["URN"].to_numpy(), ep["DECOM"].to_numpy())
+            ),
         }
     )
     in_extract = np.unique(ep["CHILD"].to_numpy())
@@ -1242,9 +1257,17 @@ def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt) -> pd.DataFra
     enters = (ep["RNE"].to_numpy() == "S") & (ep["DECOM"].to_numpy() > year_start)
     leaves = closed & (ep["REC"].to_numpy() != "X1") & (dec >= year_start) & (dec < month_end)
     short_break = ep["LS"].isin(["V3", "V4"]).to_numpy() & during
-    flags = pd.DataFrame(
-        {"CHILD": ep["CHILD"].to_numpy(), "during": during, "out": enters | leaves | short_break}
-    ).groupby("CHILD")[["during", "out"]].any()
+    flags = (
+        pd.DataFrame(
+            {
+                "CHILD": ep["CHILD"].to_numpy(),
+                "during": during,
+                "out": enters | leaves | short_break,
+            }
+        )
+        .groupby("CHILD")[["during", "out"]]
+        .any()
+    )
     child = flags.index[flags["during"] & ~flags["out"]].to_numpy()
     all_kids = kids["CHILD"].to_numpy()
     pos = np.searchsorted(all_kids, child)

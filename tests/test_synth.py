@@ -129,6 +129,135 @@ def test_codes_valid_for_year_and_sdq_score_xor_reason(small, month):
     assert not (end < start).any()
 
 
+ADOPTIVE = ["A3", "A4", "A5", "A6"]
+FOSTER = ["U1", "U2", "U3", "U4", "U5", "U6"]
+
+
+def _with_dob(root, month, frame):
+    header = _truth(root, month, "header")[["CHILD", "SEX", "DOB"]]
+    header = header.assign(DOB=pd.to_datetime(header["DOB"], format="%d/%m/%Y"))
+    return frame.merge(header, on="CHILD", how="left", suffixes=("", "_header"))
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_episodes_follow_the_903_validation_rules(small, month):
+    """The DfE validator's episode rules the truth used to break (tools/validate_903.py)."""
+    root, _ = small
+    ep = _episodes(root, month)
+    same_child = ep["CHILD"].eq(ep["CHILD"].shift())
+    # 378: no placement with parents under s20; 435: no 'move' from parents to parents
+    assert not (ep["PLACE"].eq("P1") & ep["LS"].eq("V2")).any()
+    moved = same_child & ep["RNE"].isin(["P", "B"])
+    assert not (moved & ep["PLACE"].eq("P1") & ep["PLACE"].shift().eq("P1")).any()
+    # 379: T4 at most 7 days; 361: police protection (L1, consecutive episodes together) 72 hours
+    t4 = ep["PLACE"].eq("T4") & ep["DEC"].notna()
+    assert ((ep.loc[t4, "DEC"] - ep.loc[t4, "DECOM"]).dt.days <= 7).all()
+    l1 = ep["LS"].eq("L1")
+    run = (l1 & ~(l1.shift(fill_value=False) & same_child)).cumsum()
+    spans = ep[l1 & ep["DEC"].notna()].groupby(run[l1])[["DECOM", "DEC"]].agg(["min", "max"])
+    assert ((spans[("DEC", "max")] - spans[("DECOM", "min")]).dt.days <= 3).all()
+    # 390 / 516: adoption only from an adoptive placement, SGO to foster carers only from foster care
+    assert ep.loc[ep["REC"].isin(["E11", "E12"]), "PLACE"].isin(ADOPTIVE).all()
+    assert ep.loc[ep["REC"].isin(["E45", "E46"]), "PLACE"].isin(FOSTER).all()
+    # 460: staying put (E17) on or after the 18th birthday
+    stay = _with_dob(root, month, ep[ep["REC"].eq("E17")])
+    assert (stay["DEC"] >= stay["DOB"] + pd.DateOffset(years=18)).all()
+    # 178/213: no provider for temporary placements; 214/398: short breaks carry no postcode or URN
+    temp = ep["PLACE"].str.startswith("T")
+    assert temp.any() and ep.loc[temp, "PLACE_PROVIDER"].eq("").all()
+    assert ep.loc[~temp, "PLACE_PROVIDER"].ne("").all()
+    short = ep["LS"].isin(["V3", "V4"])
+    assert short.any()
+    assert (ep.loc[short, ["HOME_POST", "PL_POST", "URN"]] == "").all().all()
+    # 218/222/242: URN by placement type
+    regular = ep[~short]
+    urn, place = regular["URN"], regular["PLACE"]
+    assert urn[place.isin(FOSTER + ADOPTIVE)].eq("XXXXXXX").all()
+    assert urn[place.isin(["K1", "K2", "S1", "R3"])].str.fullmatch(r"SC\d{6}").all()
+    assert urn[place.isin(["P1", "P2", "R1", "H5"]) | place.str.startswith("T")].eq("").all()
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_mother_is_recorded_for_girls(small, month):
+    """393/607/399/625: MOTHER 1 or 0 for girls in care, blank for boys and short-break-only
+    children; 1 exactly when the child's birth (MC_DOB) is known, while she was looked after."""
+    root, _ = small
+    header = _truth(root, month, "header")
+    ep = _episodes(root, month)
+    only_breaks = ep.groupby("CHILD")["LS"].apply(lambda ls: ls.isin(["V3", "V4"]).all())
+    breaks = header["CHILD"].map(only_breaks)
+    girls = header["SEX"].eq("2") & ~breaks
+    assert header.loc[girls, "MOTHER"].isin(["0", "1"]).all()
+    assert header.loc[~girls, "MOTHER"].eq("").all()
+    assert (header["MOTHER"].eq("1") == header["MC_DOB"].ne("")).all()
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_missing_incidents_never_overlap_and_end_within_the_placement(small, month):
+    """574: one incident at a time; 575/577/580: the child is back before the episode ends."""
+    root, _ = small
+    mi = _truth(root, month, "missing")
+    mi = mi.assign(
+        start=pd.to_datetime(mi["MIS_START"], format="%d/%m/%Y %H:%M"),
+        end=pd.to_datetime(mi["MIS_END"].replace("", None), format="%d/%m/%Y %H:%M"),
+    ).sort_values(["CHILD", "start"])
+    latest_end = mi.groupby("CHILD")["end"].cummax().groupby(mi["CHILD"]).shift()
+    assert not (mi["start"] < latest_end).any()
+    ep = _episodes(root, month)
+    ep = ep[~ep["LS"].isin(["V3", "V4"])]
+    found = pd.merge_asof(
+        mi.sort_values("start"),
+        ep[["CHILD", "DECOM", "DEC"]].sort_values("DECOM"),
+        left_on="start",
+        right_on="DECOM",
+        by="CHILD",
+    )
+    assert found["DECOM"].notna().all()
+    assert (found["DEC"].isna() | (found["start"] < found["DEC"])).all()
+    closed = found["DEC"].notna()
+    assert (found.loc[closed, "end"] < found.loc[closed, "DEC"]).all()
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_oc2_is_the_903_table_of_the_year(small, month):
+    """OC2: one row per child looked after continuously since 1 April (no period starting or
+    ending in the year, no short break), items completed as the validator's rules ask by age."""
+    root, _ = small
+    start, end = pd.Timestamp("2016-04-01"), pd.Timestamp("2017-03-31")
+    month_end = pd.Period(month, freq="M").end_time.normalize()
+    ep = _episodes(root, month)
+    during = ep["DEC"].isna() | (ep["DEC"] >= start)
+    out = (
+        (ep["RNE"].eq("S") & (ep["DECOM"] > start))
+        | (ep["REC"].ne("X1") & ep["DEC"].notna() & (ep["DEC"] >= start) & (ep["DEC"] < month_end))
+        | (ep["LS"].isin(["V3", "V4"]) & during)
+    )
+    flags = pd.DataFrame({"CHILD": ep["CHILD"], "during": during, "out": out})
+    flags = flags.groupby("CHILD")[["during", "out"]].any()
+    expected = set(flags.index[flags["during"] & ~flags["out"]])
+    oc2 = _with_dob(root, month, _truth(root, month, "oc2"))
+    assert set(oc2["CHILD"]) == expected and not oc2["CHILD"].duplicated().any()
+    assert len(oc2) > 20
+    dob = oc2["DOB_header"]
+    assert (pd.to_datetime(oc2["DOB"], format="%d/%m/%Y") == dob).all()
+    oc2 = oc2.drop(columns=["SEX", "DOB_header"])
+    age_at = {y: dob + pd.DateOffset(years=y) for y in (4, 5, 10, 17)}
+    blank = oc2 == ""
+    assert (~blank["CONVICTED"] == (age_at[10] < end)).all()
+    assert (~blank["HEALTH_CHECK"] == (age_at[5] > end)).all()
+    for col in ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE"):
+        assert oc2[col].isin(["0", "1"]).all(), col
+    assert (~blank["INTERVENTION_RECEIVED"] == oc2["SUBSTANCE_MISUSE"].eq("1")).all()
+    assert (~blank["INTERVENTION_OFFERED"] == oc2["INTERVENTION_RECEIVED"].eq("0")).all()
+    sdq_blank = blank["SDQ_SCORE"] & blank["SDQ_REASON"]
+    assert not (~blank["SDQ_SCORE"] & ~blank["SDQ_REASON"]).any()
+    due = (age_at[4] <= start) & (age_at[17] > end)
+    turning = age_at[4].between(start, end) | age_at[17].between(start, end)
+    assert not (sdq_blank & (due | turning)).any()
+    assert sdq_blank[(age_at[4] > end) | (age_at[17] < start)].all()
+    assert not oc2.loc[due, "SDQ_REASON"].eq("SDQ1").any()
+
+
 def test_every_fault_kind_is_injected(small):
     root, _ = small
     for month in MONTHS:
@@ -213,3 +342,19 @@ def test_codes_follow_the_2024_changes(tmp_path):
     late = ep["DECOM"] >= "2024-04-01"
     assert not ep.loc[late, "PLACE"].isin(["H5", "P2"]).any()
     assert (~late & ep["PLACE"].eq("K3")).sum() == 0
+    # P2 ends by 28 October 2023 and H5 is registered (has a URN) from then: placements open that
+    # day, and H5 open on 1 April 2024, go on in a new episode (RNE T) with the new status
+    registered = pd.Timestamp("2023-10-28")
+    assert not (ep["PLACE"].eq("P2") & (ep["DEC"].isna() | (ep["DEC"] > registered))).any()
+    h5 = ep["PLACE"].eq("H5")
+    assert ep.loc[h5 & (ep["DECOM"] >= registered), "URN"].str.fullmatch(r"2\d{6}").all()
+    assert ep.loc[h5 & (ep["DECOM"] < registered), "URN"].eq("").all()
+    assert ep.loc[ep["PLACE"].eq("K3"), "URN"].str.fullmatch(r"2\d{6}").all()
+    for day, new in ((registered, "H5"), (pd.Timestamp("2024-04-01"), "K3")):
+        split = ep["DEC"].eq(day) & ep["REASON_PLACE_CHANGE"].eq("PLACE")
+        assert split.any()
+        nxt = ep.shift(-1)[split]
+        assert (nxt["CHILD"] == ep.loc[split, "CHILD"]).all()
+        assert (nxt["DECOM"] == day).all() and nxt["RNE"].eq("T").all()
+        assert nxt["PLACE"].eq(new).all()
+        assert (nxt["PL_POST"] == ep.loc[split, "PL_POST"]).all()
