@@ -400,7 +400,10 @@ def test_calibration_small_synth(synth_tables):
     assert 1 <= v["missing_mean_hours"] <= 12 and v["missing_max_hours"] <= 24 * 7
     assert v["away_incidents"] < v["missing_incidents"] * 1.5
     assert 2 <= v["missing_children_12m_pct"] <= 35
-    assert 60 <= v["rhi_offered_pct"] <= 100
+    assert 0 <= v["rhi_offered_pct"] <= 100  # one month of a small LA: a handful of episodes
+    # pooled over the whole history, the generator offers interviews after ~90% of episodes
+    ended = eps[(eps["MISSING"] == "M") & ~eps["open"]]
+    assert 0.8 <= ended["rhi_offered"].astype("float64").mean() <= 0.97
     teen = eps[(eps["MISSING"] == "M") & ~eps["short_break"]]["age_at_start"] >= 10
     assert teen.mean() > 0.9  # going missing is a teenage phenomenon
 
