@@ -181,10 +181,15 @@ class WarmKernel:
 
     async def _reset(self) -> None:
         client = self.km.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=60)
-            await client.execute_interactive(self.RESET, store_history=False, timeout=60)
+        client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        try:  # send the reset and wait for its reply on the shell channel (zmq queues until connected)
+            msg_id = client.execute(self.RESET, silent=True, store_history=False)
+            while True:
+                reply = await client.get_shell_msg(timeout=60)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError("could not reset the kernel's namespace")
         finally:
             client.stop_channels()
 

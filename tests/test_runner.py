@@ -163,3 +163,15 @@ def test_cli_run_exit_status_names_failure(tmp_path, capsys):
                  str(tmp_path / "out"), "--no-clean"])
     assert code == 1
     assert "FAILED 2017-01: 01_tiny.ipynb cell 3: RuntimeError: bad cell" in capsys.readouterr().out
+
+
+def test_warm_kernel_resets_namespace_between_notebooks(tmp_path):
+    nbdir = tmp_path / "nb"
+    _notebook(nbdir / "01_sets.ipynb", "leak = 1\nimport os\nopen(os.path.join(output_root, month, 'pid'), 'w').write(str(os.getpid()))")
+    _notebook(nbdir / "02_checks.ipynb",
+              "import os\nassert 'leak' not in globals(), 'state leaked between notebooks'\n"
+              "assert open(os.path.join(output_root, month, 'pid')).read() == str(os.getpid())")
+    raw = _raw(tmp_path / "raw", "2017-01")
+    batch = run_batch(["2017-01"], notebooks_dir=nbdir, raw_root=raw, processed_root=tmp_path / "p",
+                      output_root=tmp_path / "out", progress=False, clean=False)
+    assert batch.ok, summary_text(batch)  # same kernel process (pid), yet no shared variables
