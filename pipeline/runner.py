@@ -23,7 +23,6 @@ from pathlib import Path
 PARAMETERS = ("month", "raw_root", "processed_root", "output_root")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove_cell"}
-_CLEAN_LOCK = threading.Lock()
 
 
 class ParameterError(ValueError):
@@ -247,8 +246,7 @@ def run_month(
             return result
         tables = None
         if clean:
-            with _CLEAN_LOCK:  # quick; serialised so months never race on shared files
-                tables = ensure_clean(month, raw_dir, processed_root / month)
+            tables = ensure_clean(month, raw_dir, processed_root / month)  # own folder per month
         out_dir.mkdir(parents=True, exist_ok=True)
         parameters = {
             "month": month,
