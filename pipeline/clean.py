@@ -107,6 +107,13 @@ def parse_dates(
     timed = pd.Series(False, index=s.index)
     canonical = out.notna()
     todo = s.notna() & out.isna()
+    if keep_time and todo.any():  # fast path: canonical 'dd/mm/yyyy HH:MM', mostly distinct values
+        stamps = _canonical_datetimes(s[todo])
+        idx = stamps.index[stamps.notna()]
+        out.loc[idx] = stamps.loc[idx]
+        timed.loc[idx] = True
+        canonical.loc[idx] = True
+        todo.loc[idx] = False
     for fmt, has_time in ALTERNATIVE_FORMATS:
         if not todo.any():
             break
@@ -134,6 +141,22 @@ def parse_dates(
         timed = pd.Series(False, index=s.index)
     changed = (out.notna() & ~canonical) | _changed(raw, s)
     return out, changed & out.notna(), timed, todo
+
+
+def _canonical_datetimes(s: pd.Series) -> pd.Series:
+    """Values of the form 'dd/mm/yyyy HH:MM' as datetimes (NaT otherwise): the date part through
+    its few distinct values, the time as minutes, so each distinct timestamp is not strptime'd."""
+    shaped = s.str.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}").fillna(False).astype(bool)
+    if not shaped.any():
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    text = s[shaped]
+    (day,) = per_unique(text.str.slice(0, 10), lambda u: (
+        pd.to_datetime(u, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]"),))
+    hours = pd.to_numeric(text.str.slice(11, 13)).astype("int64")
+    minutes = pd.to_numeric(text.str.slice(14, 16)).astype("int64")
+    ok = (hours < 24) & (minutes < 60) & day.notna()
+    stamps = day + pd.to_timedelta(hours * 60 + minutes, unit="min")
+    return stamps.where(ok).astype("datetime64[ns]").reindex(s.index)
 
 
 def parse_whole_numbers(

@@ -253,3 +253,17 @@ def test_first_quarantine_rule_wins_and_row_counted_once():
     out = clean_table("episodes", frame)
     assert len(out.quarantine) == 1
     assert out.rows_in == 1 and out.kept.empty
+
+
+def test_canonical_datetimes_fast_path_matches_strptime():
+    from pipeline.clean import parse_dates
+
+    raw = pd.Series(["01/02/2016 23:45", "29/02/2016 00:05", "31/02/2016 10:00", "01/02/2016 24:00",
+                     "2016-02-01T10:30", "01/02/2016", None], dtype="str")
+    values, changed, timed, invalid = parse_dates(raw, keep_time=True)
+    assert values.iloc[0] == pd.Timestamp("2016-02-01 23:45") and timed.iloc[0] and not changed.iloc[0]
+    assert values.iloc[1] == pd.Timestamp("2016-02-29 00:05")  # leap day
+    assert invalid.tolist()[:4] == [False, False, True, True]  # no 31 February, no hour 24
+    assert values.iloc[4] == pd.Timestamp("2016-02-01 10:30") and changed.iloc[4]  # ISO, corrected
+    assert values.iloc[5] == pd.Timestamp("2016-02-01") and not timed.iloc[5]
+    assert pd.isna(values.iloc[6]) and not invalid.iloc[6]
