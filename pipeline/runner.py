@@ -12,8 +12,11 @@ on is absolute (papermill's `cwd=` would os.chdir, a race between threads).
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
+import shutil
+import tempfile
 import threading
 import time
 import traceback
@@ -163,6 +166,7 @@ class WarmKernel:
     def __init__(self, name: str = "python3"):
         self.name = name
         self.km = None
+        self.sockets = ""
         self.used = False
 
     def manager(self):
@@ -171,7 +175,11 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         if self.km is None:
-            self.km = AsyncKernelManager(kernel_name=self.name)
+            # IPC sockets in a private temporary folder: local only, no clash between workers,
+            # and no "running over TCP without encryption" warning from the kernel
+            self.sockets = tempfile.mkdtemp(prefix="lac-kernel-")
+            self.km = AsyncKernelManager(kernel_name=self.name, transport="ipc",
+                                         ip=os.path.join(self.sockets, "kernel"))
             self.used = False
         elif self.used and self.km.has_kernel:
             run_sync(self._reset)()
@@ -202,6 +210,9 @@ class WarmKernel:
             except Exception:  # a dead kernel cannot be shut down twice; nothing to keep
                 pass
         self.km = None
+        if self.sockets:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+            self.sockets = ""
 
 
 def run_month(
