@@ -93,11 +93,11 @@ from pipeline.clean import clean_extract
 from pipeline.load import load_extract
 files = sorted(p for p in Path({str(raw_dir)!r}).glob('*') if p.suffix.lower() == '.csv' and p.stat().st_size)
 t0 = time.perf_counter()
-for p in files:
+for p in files:  # every file read in full; Windows-1252 files need the encoding named
     try:
         pacsv.read_csv(p)
     except Exception:
-        pass
+        pacsv.read_csv(p, read_options=pacsv.ReadOptions(encoding="cp1252"))
 t_read = time.perf_counter() - t0
 t0 = time.perf_counter(); clean_extract(load_extract({str(raw_dir)!r})); t_clean = time.perf_counter() - t0
 out = dict(pyarrow_s=t_read, clean_s=t_clean, ratio=t_clean / t_read)
