@@ -464,8 +464,15 @@ def headline(series: pd.DataFrame, ids: list[str], month: str, settings: Setting
             if before is not None and not is_small(
                     before["value"] if unit == "count" else before["numerator"], settings):
                 shown_before = before["value"]
-            sentences.append(describe_change(
-                label, value, shown_before, unit=unit, target=target, higher_is_better=polarity))
+            sentence = describe_change(
+                label, value, shown_before, unit=unit, target=target, higher_is_better=polarity)
+            den = now["denominator"]
+            if unit == "percent" and not pd.isna(den) and den > 0:
+                # scale for small-number changes: how far one child moves the percentage
+                noun = ("episodes", "episode") if ind.startswith("rhi_") else ("children", "child")
+                sentence = (f"{sentence[:-1]}; with {int(den):,} {noun[0]} in the figure, one "
+                            f"{noun[1]} moves it by {100 / den:.1f} percentage points.")
+            sentences.append(sentence)
     return tiles(items), sentences
 
 

@@ -180,3 +180,12 @@ def test_quality_caveat_shown_only_when_the_verdict_says_so():
     assert "6.0% of episodes rows were set aside" in unfit
     fit = report.quality_note(quality.verdict(_summary((0, 2)), Settings())).data
     assert "warning" not in fit and "Fit to report" in fit
+
+
+def test_percent_commentary_gives_the_size_of_one_child():
+    settings = Settings(targets={"placements_3plus_pct": 10.0})
+    _, sentences = report.headline(_series(), ["placements_3plus_pct"], "2017-01", settings)
+    # 35 of 300 children: one child is 100 / 300 = 0.3 points
+    assert sentences[0].endswith(
+        "still above the 10% target; with 300 children in the figure, one child moves it by 0.3 "
+        "percentage points.")
