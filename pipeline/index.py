@@ -109,9 +109,14 @@ def build_index(output_root: Path, settings: Settings) -> str:
             kpis[kpis["indicator"] == ind].sort_values("month")
             .assign(show=lambda f: f["value"].where(~_small(f, settings)))
         )
+        latest = ""
+        if len(series):
+            last = series.iloc[-1]
+            latest = fmt_value(last["value"], last["unit"], settings, last.get("numerator"),
+                               last.get("denominator"))
         trends.append(
             f"<div class='trend'><div>{html.escape(labels.get(ind, ind))}</div>"
-            f"{sparkline(series['show'].tolist())}</div>"
+            f"<strong>{html.escape(latest)}</strong> {sparkline(series['show'].tolist())}</div>"
         )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
