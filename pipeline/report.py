@@ -12,6 +12,7 @@ import html
 import io
 import math
 import platform
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ CSS = """
 .callout.ok { border-left-color: #009E73; background: #eef8f4; }
 table.lac { border-collapse: collapse; margin: .5rem 0; font-size: .9rem; }
 table.lac th, table.lac td { border-bottom: 1px solid #ddd; padding: .25rem .6rem; text-align: right; }
-table.lac th:first-child, table.lac td:first-child { text-align: left; }
+table.lac th:first-child, table.lac td:first-child, table.lac td.t { text-align: left; }
 .lac-figure img { max-width: 100%; height: auto; }
 .provenance { font-size: .8rem; color: #404040; border-top: 1px solid #ccc; margin-top: 2rem; }
 .provenance table td { padding: .1rem .5rem; vertical-align: top; word-break: break-all; }
@@ -240,13 +241,23 @@ def table_html(frame: pd.DataFrame, caption: str = "") -> HTML:
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        "<tr>" + "".join(
+            f"<td{'' if _numeric(text := _cell(v)) else ' class=t'}>{html.escape(text)}</td>"
+            for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
     return HTML(
         f"<div class='lac-report'><table class='lac'>{cap}<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
+
+
+_NUMBER = re.compile(r"[<>]?[\d.,]+%?( to [\d.,]+%?)?|[-*]")
+
+
+def _numeric(text: str) -> bool:
+    """Figures are right-aligned, words left-aligned."""
+    return bool(_NUMBER.fullmatch(text))
 
 
 def _cell(value) -> str:

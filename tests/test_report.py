@@ -189,3 +189,10 @@ def test_percent_commentary_gives_the_size_of_one_child():
     assert sentences[0].endswith(
         "still above the 10% target; with 300 children in the figure, one child moves it by 0.3 "
         "percentage points.")
+
+
+def test_tables_align_figures_right_and_words_left():
+    out = report.table_html(pd.DataFrame({"Rule": ["ID-NORM"], "Action": ["correct"],
+                                          "Rows": ["<5"], "Rate": ["5.3% to 17.7%"]})).data
+    assert "<td class=t>correct</td>" in out and "<td>&lt;5</td>" in out
+    assert "<td>5.3% to 17.7%</td>" in out
