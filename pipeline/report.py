@@ -692,3 +692,30 @@ def quality_note(verdict) -> HTML:
                        "for this month.", "warning")
     return HTML("<div class='lac-report'><p class='lac-meta'>Data quality: "
                 f"{html.escape(verdict.headline)}</p></div>")
+
+
+def quality_tiles(summary: dict, past: pd.DataFrame, verdict, settings: Settings) -> HTML:
+    """Headline tiles for the data-quality report: rows received, share set aside against the
+    tolerance (with last month and a year ago from `past`, the quality history), duplicates merged
+    and cells corrected. Counts of rows, not children, so they are not suppressed."""
+    totals = summary["tables"]
+    rows_in = sum(t["rows_in"] for t in totals.values())
+    set_aside = sum(t["quarantined"] for t in totals.values())
+    share = 100 * set_aside / rows_in if rows_in else float("nan")
+    month = summary.get("month") or ""
+    earlier = past.set_index("month")["quarantined_pct"] if len(past) else pd.Series(dtype=float)
+    detail = []
+    for offset, name in ((1, "last month"), (12, "a year ago")):
+        key = str(pd.Period(month, freq="M") - offset) if month else ""
+        if key in earlier.index and not pd.isna(earlier[key]):
+            detail.append(f"{earlier[key]:.1f}% {name}")
+    detail.append(f"tolerance {settings.max_quarantined_pct:g}%")
+    rag = "red" if not verdict.fit else "amber" if verdict.caveat else "green"
+    merged = sum(t["merged"] for t in totals.values())
+    corrected = sum(t["corrected_cells"] for t in totals.values())
+    return tiles([
+        Tile("Rows received", f"{rows_in:,}", detail=[f"{len(totals)} tables"]),
+        Tile("Rows set aside", f"{share:.1f}%", rag=rag, detail=[f"{set_aside:,} rows", *detail]),
+        Tile("Duplicate rows merged", f"{merged:,}"),
+        Tile("Values tidied (cells corrected)", f"{corrected:,}"),
+    ])

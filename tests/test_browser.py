@@ -86,8 +86,11 @@ def test_index_and_report_in_headless_chromium(browser, rendered_outputs, tmp_pa
     report_links = [h for h in result["links"] if h.endswith(".html")]
     assert report_links, "the index links no report"
     assert not any("/restricted/" in h for h in result["links"]), "restricted outputs are linked"
-    report = Path(urlparse(report_links[0]).path)
-    result = _open(browser, report, tmp_path / "report.png")
-    _assert_local(result, rendered_outputs)
-    tiles = browser.find_elements("css selector", ".tile, .headline, h1")
-    assert any(t.is_displayed() for t in tiles), "no headline visible"
+    assert len(report_links) >= 3
+    for n, link in enumerate(report_links[:3]):  # the newest month's three reports
+        result = _open(browser, Path(urlparse(link).path), tmp_path / f"report{n}.png")
+        _assert_local(result, rendered_outputs)
+        tiles = browser.find_elements("css selector", ".tile")
+        assert tiles and all(t.is_displayed() for t in tiles), f"{link}: tiles not visible"
+        assert all(t.size["width"] > 100 and t.size["height"] > 40 for t in tiles)
+        assert browser.find_element("css selector", "h1").is_displayed()

@@ -196,3 +196,13 @@ def test_tables_align_figures_right_and_words_left():
                                           "Rows": ["<5"], "Rate": ["5.3% to 17.7%"]})).data
     assert "<td class=t>correct</td>" in out and "<td>&lt;5</td>" in out
     assert "<td>5.3% to 17.7%</td>" in out
+
+
+def test_quality_tiles_show_share_set_aside_against_earlier_months():
+    summary = _summary((0, 3))  # 3 of 300 rows set aside = 1.0%
+    past = pd.DataFrame({"month": ["2016-01", "2016-12", "2017-01"],
+                         "quarantined_pct": [0.5, 0.8, 1.0]})
+    out = report.quality_tiles(summary, past, quality.verdict(summary, Settings()), Settings()).data
+    assert "Rows received" in out and ">300<" in out
+    assert ">1.0%<" in out and "0.8% last month" in out and "0.5% a year ago" in out
+    assert "tolerance 2%" in out and "tile green" in out
