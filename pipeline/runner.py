@@ -19,7 +19,6 @@ import shutil
 import tempfile
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,6 +235,7 @@ def run_month(
 
     from pipeline.clean import ensure_clean
     from pipeline.config import DEFAULT_CONFIG, load_settings
+    from pipeline.indicators import kpi_table
     from pipeline.io import atomic_write_csv, atomic_write_text
     from pipeline.paths import resolve
 
@@ -255,6 +255,7 @@ def run_month(
             result.ok = result.skipped = True
             result.reports = [p.name for p in expected]
             return result
+        stamp.unlink(missing_ok=True)  # this month is being redone: not complete until the end
         tables = None
         if clean:
             tables = ensure_clean(month, raw_dir, processed_root / month)  # own folder per month
@@ -265,7 +266,7 @@ def run_month(
             "processed_root": str(processed_root),
             "output_root": str(output_root),
         }
-        for notebook in notebooks:
+        for position, notebook in enumerate(notebooks):
             result.notebook = notebook.name
             check_parameters(notebook, parameters)
             executed = out_dir / notebook.name
@@ -284,17 +285,16 @@ def run_month(
                 result.cell = _source_cell_number(notebook, exc.cell_index)
                 result.error = f"{exc.ename}: {exc.evalue}"
                 partial.replace(out_dir / f"{notebook.stem}.failed.ipynb")
+                for stale in notebooks[position:]:  # no report from an earlier run may remain
+                    (out_dir / f"{stale.stem}.html").unlink(missing_ok=True)
+                    (out_dir / stale.name).unlink(missing_ok=True)
                 return result
             partial.replace(executed)
             atomic_write_text(render_html(executed, _title(notebook)), out_dir / f"{notebook.stem}.html")
             (out_dir / f"{notebook.stem}.failed.ipynb").unlink(missing_ok=True)
             result.reports.append(f"{notebook.stem}.html")
         result.notebook = ""
-        try:
-            from pipeline.indicators import kpi_table
-        except ImportError:
-            kpi_table = None
-        if kpi_table is not None and tables is not None:
+        if tables is not None:
             atomic_write_csv(kpi_table(tables, month, load_settings(config_path)), out_dir / "kpis.csv")
         atomic_write_text(key, stamp)
         result.ok = True
@@ -302,8 +302,6 @@ def run_month(
         if warm is not None:
             warm.discard()
         result.error = f"{type(exc).__name__}: {exc}"
-        if not result.error.strip():
-            result.error = traceback.format_exc(limit=1)
     finally:
         result.seconds = time.perf_counter() - started
     return result

@@ -91,6 +91,25 @@ def test_failing_month_isolated_and_named(tmp_path):
     assert "FAILED 2017-01: 01_tiny.ipynb cell 4: ValueError: boom" in text
 
 
+def test_a_month_that_fails_on_rerun_keeps_no_stale_report(tmp_path):
+    nbdir = tmp_path / "nb"
+    _notebook(nbdir / "01_first.ipynb", "x = 1")
+    _notebook(nbdir / "02_second.ipynb", "x = 2")
+    raw = _raw(tmp_path / "raw", "2017-01")
+    kwargs = dict(notebooks_dir=nbdir, raw_root=raw, processed_root=tmp_path / "p",
+                  output_root=tmp_path / "out", progress=False, clean=False)
+    assert run_batch(["2017-01"], **kwargs).ok
+    month = tmp_path / "out" / "2017-01"
+    assert (month / "02_second.html").is_file()
+    _notebook(nbdir / "02_second.ipynb", "raise ValueError('now broken')")
+    again = run_batch(["2017-01"], **kwargs)
+    assert not again.ok
+    assert (month / "01_first.html").is_file()  # redone this run
+    assert not (month / "02_second.html").exists() and not (month / "02_second.ipynb").exists()
+    assert (month / "02_second.failed.ipynb").is_file()
+    assert not (month / ".fingerprint").exists()  # so the next run redoes the month
+
+
 def test_missing_month_folder_fails_that_month_only(tmp_path):
     nbdir = tmp_path / "nb"
     _notebook(nbdir / "01_tiny.ipynb", "x = 1")
