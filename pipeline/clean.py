@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -435,11 +436,17 @@ def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
     order = sorted(raw.tables, key=lambda t: (t != "header", t))
     outcomes: dict[str, TableOutcome] = {}
     child_ids = None
-    for table in order:
-        outcome = clean_table(table, raw.tables[table], child_ids)
-        outcomes[table] = outcome
-        if table == "header":
-            child_ids = pd.Index(outcome.kept["CHILD"])
+    if "header" in raw.tables:
+        outcomes["header"] = clean_table("header", raw.tables["header"])
+        child_ids = pd.Index(outcomes["header"].kept["CHILD"])
+    rest = [t for t in order if t != "header"]
+    # the other tables are independent given the header's IDs; most of the work is in pyarrow
+    # kernels that release the GIL, so two threads use both cores. Results are merged in `order`.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = dict(zip(rest, pool.map(
+            lambda t: clean_table(t, raw.tables[t], child_ids), rest), strict=True))
+    outcomes.update(done)
+    outcomes = {t: outcomes[t] for t in order}
     tables = {t: o.kept for t, o in outcomes.items()}
     quarantine = pd.concat(
         [o.quarantine for o in outcomes.values()] or [pd.DataFrame()], ignore_index=True
