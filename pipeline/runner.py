@@ -1,6 +1,7 @@
 """Monthly batch: clean each month, execute every notebook with papermill, render stakeholder HTML.
 
-For each month: `data/processed/YYYY-MM/` is brought up to date, then each `notebooks/NN_*.ipynb`
+First every month's `data/processed/YYYY-MM/` is brought up to date (so a month's quality history
+never depends on worker order), then for each month each `notebooks/NN_*.ipynb`
 runs with parameters month/raw_root/processed_root/output_root (absolute paths), the executed
 notebook is kept in `outputs/YYYY-MM/`, and HTML is rendered without input cells or the parameters
 cells. A failing month is recorded with its failing cell and the batch carries on; months whose
@@ -269,9 +270,6 @@ def run_month(
             result.reports = [p.name for p in expected]
             return result
         stamp.unlink(missing_ok=True)  # this month is being redone: not complete until the end
-        tables = None
-        if clean:
-            tables = ensure_clean(month, raw_dir, processed_root / month)  # own folder per month
         out_dir.mkdir(parents=True, exist_ok=True)
         parameters = {
             "month": month,
@@ -307,7 +305,8 @@ def run_month(
             (out_dir / f"{notebook.stem}.failed.ipynb").unlink(missing_ok=True)
             result.reports.append(f"{notebook.stem}.html")
         result.notebook = ""
-        if tables is not None:
+        if clean:  # cleaned before the notebooks ran (run_batch); this reads the tables back
+            tables = ensure_clean(month, raw_dir, processed_root / month)
             atomic_write_csv(kpi_table(tables, month, load_settings(config_path)), out_dir / "kpis.csv")
         atomic_write_text(key, stamp)
         result.ok = True
@@ -318,6 +317,35 @@ def run_month(
     finally:
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _clean_job(month: str, raw_dir: str, processed_dir: str) -> str:
+    """Bring one month's cleaned tables up to date; '' when fine, else the error in one line."""
+    from pipeline.clean import ensure_clean
+
+    try:
+        ensure_clean(month, Path(raw_dir), Path(processed_dir))
+    except Exception as exc:  # reported against the month; the batch goes on
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def clean_months(months: list[str], raw_root: Path, processed_root: Path, jobs: int = 1) -> dict:
+    """Clean every month before any notebook runs, so each month's data-quality history sees the
+    months before it whatever order the workers take them in. With jobs > 1 the months are
+    cleaned in separate processes (cleaning is mostly Python-bound). Returns {month: error}."""
+    args = [(m, str(raw_root / m), str(processed_root / m)) for m in months
+            if (raw_root / m).is_dir()]
+    if jobs <= 1 or len(args) <= 1:
+        errors = [_clean_job(*a) for a in args]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            errors = list(pool.map(_clean_job, *zip(*args, strict=True)))
+    return {a[0]: e for a, e in zip(args, errors, strict=True) if e}
 
 
 def run_batch(
@@ -344,6 +372,9 @@ def run_batch(
         "processed_root": Path(processed_root).resolve(),
         "output_root": Path(output_root).resolve(),
     }
+    failed_cleaning = (
+        clean_months(months, paths["raw_root"], paths["processed_root"], jobs) if clean else {}
+    )
     results: dict[str, MonthResult] = {}
     bar = tqdm(total=len(months), desc="months", unit="month", disable=not progress)
     todo: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -359,8 +390,12 @@ def run_batch(
                     month = todo.get_nowait()
                 except queue.Empty:
                     return
-                outcome = run_month(month, notebooks, kernel=kernel, config_path=config_path,
-                                    force=force, clean=clean, warm=warm, **paths)
+                if month in failed_cleaning:
+                    outcome = MonthResult(month=month, ok=False, notebook="(cleaning)",
+                                          error=failed_cleaning[month])
+                else:
+                    outcome = run_month(month, notebooks, kernel=kernel, config_path=config_path,
+                                        force=force, clean=clean, warm=warm, **paths)
                 with lock:
                     results[month] = outcome
                     state = "skipped" if outcome.skipped else "ok" if outcome.ok else "FAILED"

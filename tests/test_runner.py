@@ -194,3 +194,27 @@ def test_warm_kernel_resets_namespace_between_notebooks(tmp_path):
     batch = run_batch(["2017-01"], notebooks_dir=nbdir, raw_root=raw, processed_root=tmp_path / "p",
                       output_root=tmp_path / "out", progress=False, clean=False)
     assert batch.ok, summary_text(batch)  # same kernel process (pid), yet no shared variables
+
+
+def test_every_month_cleaned_before_any_notebook_and_bad_extract_isolated(tmp_path):
+    from tests.test_load import EP_ROW, EPISODES, HEADER, write
+
+    raw = _raw(tmp_path / "raw", "2016-11", "2016-12", "2017-01")
+    for month in ("2016-11", "2017-01"):
+        write(raw / month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
+        write(raw / month, "episodes.csv", EPISODES + EP_ROW)
+    write(raw / "2016-12", "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
+    write(raw / "2016-12", "episodes.csv", EPISODES.replace(",DECOM", "") + "1,S,C2,N1,U4,PR1,,,,,,\n")
+    nbdir = tmp_path / "nb"
+    # 2017-01's notebook may run while the other worker still has 2016-11: its cleaning is done
+    _notebook(nbdir / "01_tiny.ipynb",
+              "import os\nif month == '2017-01':\n"
+              "    assert os.path.exists(os.path.join(processed_root, '2016-11', 'quality.json'))")
+    batch = run_batch(["2016-11", "2016-12", "2017-01"], notebooks_dir=nbdir, raw_root=raw,
+                      processed_root=tmp_path / "p", output_root=tmp_path / "out", jobs=2,
+                      progress=False)
+    ok = {m.month: m.ok for m in batch.months}
+    assert ok == {"2016-11": True, "2016-12": False, "2017-01": True}, summary_text(batch)
+    bad = batch.months[1]
+    assert bad.notebook == "(cleaning)" and "DECOM" in bad.error
+    assert (tmp_path / "out" / "2017-01" / "kpis.csv").is_file()
