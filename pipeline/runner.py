@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 PARAMETERS = ("month", "raw_root", "processed_root", "output_root")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove_cell"}
@@ -157,13 +159,22 @@ def _source_cell_number(notebook: Path, cell_index: int) -> int:
     return cell_index - shift + 1
 
 
-def month_fingerprint(month: str, raw_dir: Path, notebooks: list[Path], config_path: Path) -> str:
-    """Digest of everything a month's outputs depend on: raw files, notebooks, code, settings."""
+def month_fingerprint(
+    month: str, raw_dir: Path, notebooks: list[Path], config_path: Path,
+    processed_root: Path | None = None,
+) -> str:
+    """Digest of everything a month's outputs depend on: raw files, notebooks, code, settings, and
+    the cleaned state of the 12 months before (the data-quality report charts their history)."""
     from pipeline.io import code_digest, digest_files
 
     raw = sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
     files = [*raw, *notebooks] + ([config_path] if config_path.is_file() else [])
-    return digest_files(files, extra=f"{month}|{code_digest()}")
+    earlier = ""
+    if processed_root is not None:
+        for back in range(1, 13):
+            stamp = processed_root / str(pd.Period(month, freq="M") - back) / ".fingerprint"
+            earlier += stamp.read_text(encoding="utf-8") if stamp.is_file() else "-"
+    return digest_files(files, extra=f"{month}|{code_digest()}|{earlier}")
 
 
 class WarmKernel:
@@ -261,7 +272,7 @@ def run_month(
     try:
         if not raw_dir.is_dir():
             raise FileNotFoundError(f"{raw_dir}: no extract for {month}")
-        key = month_fingerprint(month, raw_dir, notebooks, config_path)
+        key = month_fingerprint(month, raw_dir, notebooks, config_path, processed_root)
         stamp = out_dir / ".fingerprint"
         expected = [out_dir / f"{nb.stem}.html" for nb in notebooks]
         if (not force and stamp.is_file() and stamp.read_text().strip() == key

@@ -218,3 +218,22 @@ def test_every_month_cleaned_before_any_notebook_and_bad_extract_isolated(tmp_pa
     bad = batch.months[1]
     assert bad.notebook == "(cleaning)" and "DECOM" in bad.error
     assert (tmp_path / "out" / "2017-01" / "kpis.csv").is_file()
+
+
+def test_month_redone_when_an_earlier_months_data_changes(tmp_path):
+    from tests.test_load import EP_ROW, EPISODES, HEADER, write
+
+    raw = _raw(tmp_path / "raw", "2016-12", "2017-01")
+    for month in ("2016-12", "2017-01"):
+        write(raw / month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
+        write(raw / month, "episodes.csv", EPISODES + EP_ROW)
+    nbdir = tmp_path / "nb"
+    _notebook(nbdir / "01_tiny.ipynb", "x = 1")
+    kwargs = dict(notebooks_dir=nbdir, raw_root=raw, processed_root=tmp_path / "p",
+                  output_root=tmp_path / "out", progress=False)
+    assert run_batch(["2016-12", "2017-01"], **kwargs).ok
+    assert all(m.skipped for m in run_batch(["2017-01"], **kwargs).months)
+    # December's extract is corrected: January's quality history changes, so January is redone
+    write(raw / "2016-12", "episodes.csv", EPISODES + EP_ROW + EP_ROW)
+    again = run_batch(["2016-12", "2017-01"], **kwargs)
+    assert [m.skipped for m in again.months] == [False, False]
