@@ -506,9 +506,12 @@ def clean_month(month: str, raw_dir: str | Path, processed_dir: str | Path) -> C
     return result
 
 
-def ensure_clean(month: str, raw_dir: str | Path, processed_dir: str | Path) -> dict[str, pd.DataFrame]:
+def ensure_clean(
+    month: str, raw_dir: str | Path, processed_dir: str | Path, read: bool = True
+) -> dict[str, pd.DataFrame] | None:
     """The month's cleaned tables: read from `processed_dir` when they were made from the same raw
-    files by the same code, otherwise cleaned afresh (and written)."""
+    files by the same code, otherwise cleaned afresh (and written). `read=False` only brings the
+    folder up to date and returns None."""
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"{raw_dir}: no extract folder for {month}")
@@ -516,10 +519,10 @@ def ensure_clean(month: str, raw_dir: str | Path, processed_dir: str | Path) -> 
     key = digest_files(raw_files, extra=f"{month}|{code_digest()}")
     stamp = processed_dir / ".fingerprint"
     if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == key:
-        return read_processed(processed_dir)
+        return read_processed(processed_dir) if read else None
     result = clean_month(month, raw_dir, processed_dir)
     atomic_write_text(key, stamp)
-    return result.tables
+    return result.tables if read else None
 
 
 def write_processed(result: CleanResult, out_dir: str | Path) -> None:

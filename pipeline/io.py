@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -68,8 +69,10 @@ def digest_files(paths, extra: str = "") -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
 def code_digest() -> str:
-    """A digest of the pipeline package's code and bundled data: changes when the logic does."""
+    """A digest of the pipeline package's code and bundled data: changes when the logic does.
+    Computed once per process (the code does not change during a run)."""
     package = Path(__file__).resolve().parent
     not_analysis = {"synth.py", "bench.py"}  # make data / measure; no effect on a month's figures
     files = sorted(

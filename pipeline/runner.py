@@ -256,12 +256,7 @@ def run_month(
 
     With `warm`, notebooks run in that reused kernel (namespace reset between notebooks);
     otherwise papermill starts a fresh kernel per notebook."""
-    import papermill
-
-    from pipeline.clean import ensure_clean
-    from pipeline.config import DEFAULT_CONFIG, load_settings
-    from pipeline.indicators import kpi_table
-    from pipeline.io import atomic_write_csv, atomic_write_text
+    from pipeline.config import DEFAULT_CONFIG
     from pipeline.paths import resolve
 
     started = time.perf_counter()
@@ -280,6 +275,13 @@ def run_month(
             result.ok = result.skipped = True
             result.reports = [p.name for p in expected]
             return result
+        import papermill  # only now: an unchanged month needs none of this
+
+        from pipeline.clean import ensure_clean
+        from pipeline.config import load_settings
+        from pipeline.indicators import kpi_table
+        from pipeline.io import atomic_write_csv, atomic_write_text
+
         stamp.unlink(missing_ok=True)  # this month is being redone: not complete until the end
         out_dir.mkdir(parents=True, exist_ok=True)
         parameters = {
@@ -335,7 +337,7 @@ def _clean_job(month: str, raw_dir: str, processed_dir: str) -> str:
     from pipeline.clean import ensure_clean
 
     try:
-        ensure_clean(month, Path(raw_dir), Path(processed_dir))
+        ensure_clean(month, Path(raw_dir), Path(processed_dir), read=False)
     except Exception as exc:  # reported against the month; the batch goes on
         return f"{type(exc).__name__}: {exc}"
     return ""
