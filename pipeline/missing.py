@@ -268,19 +268,19 @@ def missing_episodes(
     return _episodes(tables, settings, local_postcodes, detail=True)
 
 
+def _table(tables: dict[str, pd.DataFrame], name: str, columns: dict[str, str]) -> pd.DataFrame:
+    """tables[name], or an empty frame with the given columns and dtypes when the extract has none."""
+    found = tables.get(name)
+    if found is not None:
+        return found
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
 def _episodes(tables, settings, local_postcodes, detail: bool) -> pd.DataFrame:
     """The episodes; without `detail` only what the indicators need (no child or placement join
     beyond telling short breaks apart), which keeps national-scale runs lean."""
-    ms = tables.get("missing")
-    if ms is None:
-        ms = pd.DataFrame(
-            {
-                "CHILD": pd.Series(dtype="str"),
-                "MISSING": pd.Series(dtype="str"),
-                "MIS_START": pd.Series(dtype="datetime64[ns]"),
-                "MIS_END": pd.Series(dtype="datetime64[ns]"),
-            }
-        )
+    ms = _table(tables, "missing", {"CHILD": "str", "MISSING": "str",
+                                    "MIS_START": "datetime64[ns]", "MIS_END": "datetime64[ns]"})
     ms = ms[ms["CHILD"].notna() & ms["MIS_START"].notna()].reset_index(drop=True)
     start = pd.to_datetime(ms["MIS_START"])
     end = pd.to_datetime(ms["MIS_END"])
@@ -507,16 +507,8 @@ def _wide(episodes, tables, refs: pd.DatetimeIndex, settings) -> dict[str, tuple
     # year to R: distinct children with an M incident, among children looked after in the year
     w_start = refs - pd.DateOffset(years=1)
     miss_pairs = _window_pairs(m["start_date"], m["start_date"], refs, w_start)
-    episodes_table = tables.get("episodes")
-    if episodes_table is None:
-        episodes_table = pd.DataFrame(
-            {
-                "CHILD": pd.Series(dtype="str"),
-                "LS": pd.Series(dtype="str"),
-                "DECOM": pd.Series(dtype="datetime64[ns]"),
-                "DEC": pd.Series(dtype="datetime64[ns]"),
-            }
-        )
+    episodes_table = _table(tables, "episodes", {"CHILD": "str", "LS": "str",
+                                                 "DECOM": "datetime64[ns]", "DEC": "datetime64[ns]"})
     codes, _ = pd.factorize(
         pd.concat([m["CHILD"], episodes_table["CHILD"]], ignore_index=True).astype("object")
     )

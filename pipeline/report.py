@@ -462,8 +462,10 @@ def headline(series: pd.DataFrame, ids: list[str], month: str, settings: Setting
         if ind in national:
             detail.append(f"England {fmt_value(national[ind], unit, settings)}")
         if unit == "percent" and not pd.isna(now["denominator"]) and not hidden:
+            low, high = wilson_interval(now["numerator"], now["denominator"])
             detail.append(f"{fmt_count(now['numerator'], settings)} of "
-                          f"{fmt_count(now['denominator'], settings)}")
+                          f"{fmt_count(now['denominator'], settings)} "
+                          f"(95% interval {100 * low:.1f}-{100 * high:.1f}%)")
         items.append(Tile(label=label, value=fmt_value(value, unit, settings, now["numerator"],
                                                        now["denominator"]),
                           rag="" if hidden else rag, detail=detail))

@@ -75,7 +75,8 @@ def test_headline_tiles_show_changes_target_and_suppress_small_counts():
                                        settings)
     html = tiles.data
     assert "11.7%" in html and "12.8% last month" in html and "14.0% a year ago" in html
-    assert "target 10.0%" in html and "England 10.0%" in html and "35 of 300" in html
+    # Wilson 35/300 by hand: centre 0.1215, half-width 0.0364 -> 8.5% to 15.8%
+    assert "target 10.0%" in html and "England 10.0%" in html and "35 of 300 (95% interval 8.5-15.8%)" in html
     assert "Near target" not in html and "Off target" in html  # 11.7 > 10 * 1.1 -> red
     assert "&lt;5" in html  # disruptions = 3 shown as <5
     assert sentences[0].startswith("Looked-after children with 3 or more placements")

@@ -13,7 +13,8 @@ from tests.helpers import episode, raw_table
 
 def test_cleaned_episodes_pass_schema():
     out = clean_table("episodes", raw_table("episodes", [episode(child="1"), episode(child="2")]))
-    cleaned_schema("episodes").validate(out.kept)
+    validated = cleaned_schema("episodes").validate(out.kept, lazy=True)  # raises if it breaks
+    assert list(validated["CHILD"]) == ["1", "2"]
 
 
 def test_schema_rejects_duplicate_keys_and_end_before_start():
@@ -35,9 +36,10 @@ def test_sdq_and_missing_schemas():
     sdq = clean_table(
         "sdq", raw_table("sdq", [{"CHILD": "1", "SDQ_DATE": "01/05/2016", "SDQ_SCORE": "12"}])
     ).kept
-    cleaned_schema("sdq").validate(sdq)
+    assert cleaned_schema("sdq").validate(sdq, lazy=True)["SDQ_SCORE"].tolist() == [12]
     missing = clean_table(
         "missing",
         raw_table("missing", [{"CHILD": "1", "MISSING": "M", "MIS_START": "01/05/2016 10:00"}]),
     ).kept
-    cleaned_schema("missing").validate(missing)
+    validated = cleaned_schema("missing").validate(missing, lazy=True)
+    assert validated["MIS_START"].tolist() == [pd.Timestamp("2016-05-01 10:00")]

@@ -41,6 +41,7 @@ import logging
 import re
 import sys
 import tempfile
+import tomllib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,41 +150,12 @@ ALLOWED_CRASHES: dict[str, str] = {
     "(KeyError on every upload; the field is DEC).",
 }
 
-# the 903 columns of each table the synthetic truth can supply (validator file names)
-COLUMNS = {
-    "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
-    "episodes": [
-        "CHILD",
-        "DECOM",
-        "RNE",
-        "LS",
-        "CIN",
-        "PLACE",
-        "PLACE_PROVIDER",
-        "DEC",
-        "REC",
-        "REASON_PLACE_CHANGE",
-        "HOME_POST",
-        "PL_POST",
-        "URN",
-    ],
-    "missing": ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"],
-    "oc2": [
-        "CHILD",
-        "DOB",
-        "SDQ_SCORE",
-        "SDQ_REASON",
-        "CONVICTED",
-        "HEALTH_CHECK",
-        "IMMUNISATIONS",
-        "TEETH_CHECK",
-        "HEALTH_ASSESSMENT",
-        "SUBSTANCE_MISUSE",
-        "INTERVENTION_RECEIVED",
-        "INTERVENTION_OFFERED",
-    ],
-    "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
-}
+# the 903 columns of each table the synthetic truth can supply: the pack's own table specs, read
+# with the standard library (this script runs in the validator's venv and cannot import pipeline)
+_SPECS = tomllib.loads(
+    (Path(__file__).resolve().parents[1] / "pipeline" / "data" / "tables.toml").read_text("utf-8")
+)
+COLUMNS = {t: _SPECS[t]["required"] for t in ("header", "episodes", "missing", "oc2", "reviews")}
 
 
 class InputError(Exception):
