@@ -50,22 +50,22 @@ def time_indicators(raw_dir: Path, month: str) -> dict:
     """Clean in memory, then time one month and a 24-month series of every indicator."""
     code = f"""
 import time
-import pandas as pd
-from pipeline.clean import clean_extract
+from pipeline import indicators, model
 from pipeline.config import load_settings
-from pipeline.indicators import all_indicators
-from pipeline.load import load_extract
-from pipeline.paths import reference_date
+from pipeline.ingest.clean import clean_extract
+from pipeline.ingest.load import load_extract
+from pipeline.model.dates import month_ends
 settings = load_settings()
 t0 = time.perf_counter()
 tables = clean_extract(load_extract({str(raw_dir)!r})).tables
 t_clean = time.perf_counter() - t0
-R = reference_date({month!r})
-t0 = time.perf_counter(); all_indicators(tables, [R], settings); t_month = time.perf_counter() - t0
-refs = [reference_date(str(p)) for p in pd.period_range(end=pd.Period({month!r}, 'M'), periods=24)]
-t0 = time.perf_counter(); all_indicators(tables, refs, settings); t_series = time.perf_counter() - t0
-from pipeline.missing import missing_indicators
-t0 = time.perf_counter(); missing_indicators(tables, [R], settings); t_missing = time.perf_counter() - t0
+def timed(refs, themes=indicators.THEMES):
+    t0 = time.perf_counter()
+    indicators.all_indicators(model.build(tables, settings), refs, themes)
+    return time.perf_counter() - t0
+t_month = timed(month_ends({month!r}, 1))
+t_series = timed(month_ends({month!r}, 24))
+t_missing = timed(month_ends({month!r}, 1), (indicators.missing,))
 out = dict(clean_s=t_clean, month_s=t_month, series_s=t_series, missing_s=t_missing,
            episodes=len(tables['episodes']), missing_rows=len(tables.get('missing', [])))
 """
@@ -89,8 +89,8 @@ def time_cleaning(raw_dir: Path) -> dict:
 import time
 from pathlib import Path
 import pyarrow.csv as pacsv
-from pipeline.clean import clean_extract
-from pipeline.load import load_extract
+from pipeline.ingest.clean import clean_extract
+from pipeline.ingest.load import load_extract
 files = sorted(p for p in Path({str(raw_dir)!r}).glob('*') if p.suffix.lower() == '.csv' and p.stat().st_size)
 t0 = time.perf_counter()
 for p in files:  # every file read in full; Windows-1252 files need the encoding named

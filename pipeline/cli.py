@@ -53,7 +53,7 @@ def _summary_lines(summary: dict) -> list[str]:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from pipeline.clean import clean_month
+    from pipeline.ingest.processed import clean_month
 
     month = str(parse_month(args.month))
     raw_dir = _month_dir(resolve(args.raw), month)
@@ -68,16 +68,17 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
-    from pipeline.clean import clean_extract
+    from pipeline import model
     from pipeline.config import load_settings
     from pipeline.indicators import kpi_table
+    from pipeline.ingest.clean import clean_extract
+    from pipeline.ingest.load import load_extract
     from pipeline.io import atomic_write_csv
-    from pipeline.load import load_extract
 
     month = str(parse_month(args.month))
     settings = load_settings(args.config)
     result = clean_extract(load_extract(_month_dir(resolve(args.raw), month)), month=month)
-    table = kpi_table(result.tables, month, settings)
+    table = kpi_table(model.build(result.tables, settings), month)
     if args.out == "-":
         table.to_csv(sys.stdout, index=False)
     else:
@@ -88,7 +89,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_settings
-    from pipeline.runner import run_batch, summary_text
+    from pipeline.run.batch import run_batch, summary_text
 
     months = parse_months(args.months or load_settings(args.config).default_months)
     result = run_batch(
@@ -179,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from pipeline.config import ConfigError
-    from pipeline.load import InputError
+    from pipeline.ingest.load import InputError
 
     args = build_parser().parse_args(argv)
     try:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
-from importlib.resources import files
-
 import numpy as np
 import pandas as pd
+
+from pipeline import data
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
 
-@lru_cache(maxsize=1)
-def code_lists() -> dict[str, dict[str, dict]]:
-    """Every code list: {list name: {code: {label, from?, to?}}}."""
-    text = files("pipeline").joinpath("data/codes.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
 def codes(list_name: str, year: int | None = None) -> set[str]:
     """Codes in a list; with `year`, only those valid for that collection year."""
-    entries = code_lists()[list_name]
+    entries = data.codes()[list_name]
     if year is None:
         return set(entries)
     return {
@@ -32,7 +23,12 @@ def codes(list_name: str, year: int | None = None) -> set[str]:
 
 def label(list_name: str, code: str) -> str:
     """The DfE label of a code ('' when unknown)."""
-    return code_lists()[list_name].get(code, {}).get("label", "")
+    return data.codes()[list_name].get(code, {}).get("label", "")
+
+
+def labels(list_name: str) -> dict[str, str]:
+    """{code: DfE label} for a list."""
+    return {code: entry.get("label", code) for code, entry in data.codes()[list_name].items()}
 
 
 def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Series:
@@ -40,7 +36,7 @@ def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Se
 
     Blank values count as valid (blanks are a separate rule's business).
     """
-    entries = code_lists()[list_name]
+    entries = data.codes()[list_name]
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
     first = np.array(
         [entries.get(u, {}).get("from", FIRST_YEAR) if u in entries else np.nan for u in uniques]

@@ -74,10 +74,12 @@ def code_digest() -> str:
     """A digest of the pipeline package's code and bundled data: changes when the logic does.
     Computed once per process (the code does not change during a run)."""
     package = Path(__file__).resolve().parent
-    not_analysis = {"synth.py", "bench.py"}  # make data / measure; no effect on a month's figures
+    not_analysis = {"synth", "bench.py"}  # make data / measure; no effect on a month's figures
     files = sorted(
-        p for p in package.rglob("*")
-        if p.is_file() and p.suffix in {".py", ".toml", ".j2", ".json", ".csv"}
-        and p.name not in not_analysis
+        p
+        for p in package.rglob("*")
+        if p.is_file()
+        and p.suffix in {".py", ".toml", ".j2", ".json", ".csv", ".css"}
+        and p.relative_to(package).parts[0] not in not_analysis
     )
     return digest_files(files, extra="\n".join(str(p.relative_to(package)) for p in files))

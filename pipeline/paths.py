@@ -54,13 +54,3 @@ def parse_months(text: str) -> list[str]:
             raise MonthError(f"month range runs backwards: {text!r}")
         return [str(p) for p in pd.period_range(start, end, freq="M")]
     return [str(parse_month(t)) for t in text.split(",") if t.strip()]
-
-
-def reference_date(month: str | pd.Period) -> pd.Timestamp:
-    """R: the last day of the reporting month."""
-    return parse_month(str(month)).to_timestamp(how="end").normalize()
-
-
-def collection_year(date: pd.Timestamp) -> int:
-    """The SSDA903 collection year a date falls in, as the calendar year it starts (April-March)."""
-    return date.year if date.month >= 4 else date.year - 1

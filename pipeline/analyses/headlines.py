@@ -1,0 +1,79 @@
+"""Headline figures: each indicator this month beside last month, a year ago, its target, RAG
+status, England's figure and (for percentages) a 95% interval. Numbers only; which of them may
+be shown, and the words, are the report's business."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.analyses.stats import wilson
+from pipeline.config import Settings
+from pipeline.indicators import indicator_register, polarity, rag_status
+
+HEADLINE_COLUMNS = [
+    "indicator",
+    "label",
+    "unit",
+    "higher_is_better",
+    "value",
+    "numerator",
+    "denominator",
+    "previous",
+    "previous_numerator",
+    "year_ago",
+    "year_ago_numerator",
+    "target",
+    "rag",
+    "england",
+    "ci_low",
+    "ci_high",
+]
+
+
+def headline_figures(series: pd.DataFrame, ids: list[str], month, settings: Settings) -> pd.DataFrame:
+    """One row per indicator of `ids` present in the tidy `series` at the month's R (columns
+    HEADLINE_COLUMNS; ci_low / ci_high are percentages, for percent indicators only)."""
+    period = pd.Period(str(month), freq="M")
+    ref, prev, year_ago = (
+        (period - k).end_time.normalize() for k in (0, 1, 12)
+    )
+    keyed = series.assign(period_end=pd.to_datetime(series["period_end"]).dt.normalize())
+    keyed = keyed.set_index(["indicator", "period_end"])
+    national = settings.benchmarks.get("national", {})
+    register = indicator_register()
+    rows = []
+    for ind in ids:
+        if (ind, ref) not in keyed.index:
+            continue
+        now = keyed.loc[(ind, ref)]
+        meta = register.get(ind, {})
+        unit = meta.get("unit", "count")
+        before = keyed.loc[(ind, prev)] if (ind, prev) in keyed.index else None
+        year = keyed.loc[(ind, year_ago)] if (ind, year_ago) in keyed.index else None
+        target = settings.targets.get(ind)
+        low = high = np.nan
+        if unit == "percent" and not pd.isna(now["denominator"]):
+            lo, hi = wilson(now["numerator"], now["denominator"])
+            low, high = 100 * lo[0], 100 * hi[0]
+        rows.append(
+            {
+                "indicator": ind,
+                "label": meta.get("label", ind),
+                "unit": unit,
+                "higher_is_better": polarity(ind),
+                "value": now["value"],
+                "numerator": now["numerator"],
+                "denominator": now["denominator"],
+                "previous": np.nan if before is None else before["value"],
+                "previous_numerator": np.nan if before is None else before["numerator"],
+                "year_ago": np.nan if year is None else year["value"],
+                "year_ago_numerator": np.nan if year is None else year["numerator"],
+                "target": np.nan if target is None else target,
+                "rag": rag_status(now["value"], target, polarity(ind)),
+                "england": national.get(ind, np.nan),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)

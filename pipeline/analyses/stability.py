@@ -1,0 +1,66 @@
+"""Placement stability breakdowns: who has three or more placements, and why placements end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline import codes
+from pipeline.analyses.stats import pct, wilson_pct
+from pipeline.model import Model, care, vocab
+
+NOT_RECORDED = "Not recorded"
+
+
+def three_plus_breakdown(model: Model, ref_date) -> dict[str, pd.DataFrame]:
+    """Children looked after at R with 3+ placements in the year to R, by age at entry to care
+    (DfE bands) and by the placement type in force at R: group, n, k, rate (%), 95% Wilson
+    ci_low / ci_high (%). The k's add up to the numerator of placements_3plus_pct."""
+    kids = care.children_at(model.care, ref_date)
+    kids["three_plus"] = kids["placements_12m"] >= vocab.STABILITY["three_plus"]
+    kids["entry_band"] = vocab.age_band(kids["age_at_entry"], "entry")
+    kids["group"] = (
+        kids["place_group"].map(vocab.PLACE_GROUP_LABELS).astype("object").fillna(NOT_RECORDED)
+    )
+    out = {}
+    for name, column in (("age_at_entry", "entry_band"), ("placement_type", "group")):
+        g = kids.groupby(column, observed=False)["three_plus"]
+        frame = pd.DataFrame({"n": g.size(), "k": g.sum()}).fillna(0).astype("int64")
+        frame = frame.rename_axis("group").reset_index()
+        frame["group"] = frame["group"].astype("str")
+        frame["rate"] = pct(frame["k"], frame["n"])
+        frame["ci_low"], frame["ci_high"] = wilson_pct(frame["k"], frame["n"])
+        out[name] = frame
+    return out
+
+
+def change_reasons(placements: pd.DataFrame, ref_date) -> pd.DataFrame:
+    """Placements ending in the year to R with a move, by ending category and
+    REASON_PLACE_CHANGE: Ending, Reason (labels) and placements, categories in the vocabulary's
+    order, most common reason first."""
+    labels = codes.labels("REASON_PLACE_CHANGE")
+    ref = pd.Timestamp(ref_date).normalize()
+    ended = placements[
+        (placements["end"] > ref - pd.DateOffset(years=1))
+        & (placements["end"] <= ref)
+        & (placements["end_category"] != "left_care")
+    ]
+    reason = ended["end_reason"].astype("object").fillna("(none)")
+    counts = (
+        ended.assign(reason=reason)
+        .groupby(["end_category", "reason"])
+        .size()
+        .rename("placements")
+        .reset_index()
+    )
+    order = {c: i for i, c in enumerate(vocab.END_CATEGORIES)}
+    counts = counts.assign(_o=counts["end_category"].map(order)).sort_values(
+        ["_o", "placements"], ascending=[True, False]
+    )
+    return pd.DataFrame(
+        {
+            "Ending": counts["end_category"].map(vocab.END_LABELS).fillna(counts["end_category"]),
+            "Reason": counts["reason"].map(labels).fillna(counts["reason"]),
+            "placements": counts["placements"].astype(np.int64),
+        }
+    ).reset_index(drop=True)

@@ -1,0 +1,126 @@
+"""The indicator register (`pipeline/data/indicators.toml`), RAG status and the kpis.csv table."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib.resources import files
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Settings
+from pipeline.model import dates
+
+TIDY_COLUMNS = ["indicator", "period_end", "value", "numerator", "denominator"]
+KPI_COLUMNS = [
+    "indicator",
+    "label",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "higher_is_better",
+    "target",
+    "rag",
+]
+RAG_AMBER_BAND = 0.10  # within 10% (relative) of the target is amber
+
+
+@cache
+def indicator_register() -> dict[str, dict]:
+    """{id: {label, unit, higher_is_better}} in register order (the order of kpis.csv)."""
+    text = files("pipeline").joinpath("data/indicators.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def polarity(indicator: str) -> bool | None:
+    """True when higher is better, False when lower is better, None when neither."""
+    value = indicator_register().get(indicator, {}).get("higher_is_better", "")
+    return value if isinstance(value, bool) else None
+
+
+def rag_status(value, target, higher_is_better: bool | None) -> str:
+    """'green' meets the target; 'amber' misses it by no more than 10% of the target (relative);
+    'red' otherwise; '' when there is no target, no value, or the indicator has no polarity."""
+    if value is None or target is None or pd.isna(value) or pd.isna(target):
+        return ""
+    if higher_is_better is True:
+        if value >= target:
+            return "green"
+        return "amber" if value >= target - abs(target) * RAG_AMBER_BAND else "red"
+    if higher_is_better is False:
+        if value <= target:
+            return "green"
+        return "amber" if value <= target + abs(target) * RAG_AMBER_BAND else "red"
+    return ""
+
+
+def tidy(figures: dict[str, tuple], refs: pd.DatetimeIndex) -> pd.DataFrame:
+    """{id: (value, numerator, denominator)} arrays -> rows indicator, period_end, value,
+    numerator, denominator (one per id and reference date), in register order."""
+    order = [i for i in indicator_register() if i in figures] + [
+        i for i in figures if i not in indicator_register()
+    ]
+    n = len(refs)
+    frames = [
+        pd.DataFrame(
+            {
+                "indicator": np.repeat(name, n),
+                "period_end": refs,
+                "value": np.asarray(figures[name][0], dtype="float64"),
+                "numerator": np.asarray(figures[name][1], dtype="float64"),
+                "denominator": np.asarray(figures[name][2], dtype="float64"),
+            }
+        )
+        for name in order
+    ]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in TIDY_COLUMNS}).astype(
+            {"indicator": "str", "period_end": dates.NS}
+        )
+    out = pd.concat(frames, ignore_index=True)
+    return out.astype({"indicator": "str", "period_end": dates.NS})[TIDY_COLUMNS]
+
+
+def wide(tidy_frame: pd.DataFrame) -> pd.DataFrame:
+    """A tidy indicator series as one row per period_end and one column per indicator value."""
+    out = tidy_frame.pivot_table(
+        index="period_end", columns="indicator", values="value", aggfunc="first", dropna=False
+    )
+    out.columns.name = None
+    return out.reset_index().sort_values("period_end", ignore_index=True)
+
+
+def kpi_rows(tidy_frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """kpis.csv rows for one reporting month from its tidy indicator rows.
+
+    Columns: indicator (stable id), label, period_end (R), value, numerator, denominator, unit,
+    higher_is_better (True / False / NA), target, rag, then benchmark_<name> for each benchmark set
+    in the settings. Rows follow the register's order; targets and benchmarks come from settings.
+    """
+    register = indicator_register()
+    meta = [register.get(name, {}) for name in tidy_frame["indicator"]]
+    polarities = [polarity(name) for name in tidy_frame["indicator"]]
+    target = tidy_frame["indicator"].map(settings.targets).astype("float64")
+    table = pd.DataFrame(
+        {
+            "indicator": tidy_frame["indicator"].to_numpy(),
+            "label": [m.get("label", "") for m in meta],
+            "period_end": tidy_frame["period_end"].to_numpy(),
+            "value": tidy_frame["value"].to_numpy(),
+            "numerator": tidy_frame["numerator"].to_numpy(),
+            "denominator": tidy_frame["denominator"].to_numpy(),
+            "unit": [m.get("unit", "") for m in meta],
+            "higher_is_better": pd.array(polarities, dtype="boolean"),
+            "target": target.to_numpy(),
+            "rag": [
+                rag_status(v, t, p)
+                for v, t, p in zip(tidy_frame["value"], target, polarities, strict=True)
+            ],
+        }
+    )
+    for name, values in settings.benchmarks.items():
+        table[f"benchmark_{name}"] = table["indicator"].map(values).astype("float64")
+    return table.astype({"indicator": "str", "label": "str", "unit": "str", "rag": "str"})

@@ -1,0 +1,511 @@
+"""Cleaning: raw text tables -> typed tables, with every row accounted for.
+
+Every raw row ends in exactly one of: kept (possibly corrected), merged as an exact duplicate, or
+quarantined with a rule id and reason; `rows_in == kept + merged + quarantined` per table. The rules
+(ids, actions, descriptions, the tables they apply to, their order) are data in
+`pipeline/data/rules.toml`; each is implemented here by one function registered under its id
+(`@rule("ID")`). Cleaning is idempotent: cleaning clean data changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline import __version__, codes, data
+from pipeline.ingest.load import RawExtract
+from pipeline.ingest.normalise import (
+    normalise_child_id,
+    normalise_code,
+    parse_dates,
+    parse_whole_numbers,
+    per_unique,
+)
+
+META = ["_source", "_line"]
+_STILL_IN_CARE = data.definitions()["care"]["still_in_care_rec"]
+
+
+@dataclass
+class TableOutcome:
+    """What cleaning did to one table."""
+
+    kept: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_in: int = 0
+    merged: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # rule id -> rows/cells affected
+
+
+@dataclass
+class CleanResult:
+    """Typed tables, the quarantine, and the machine-readable quality summary (quality.json)."""
+
+    tables: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    summary: dict
+
+
+# ---------------------------------------------------------------------------------- the rules
+
+
+@dataclass
+class Work:
+    """One table on its way through the rules: its raw text, the typed values built so far, and
+    what each rule did (quarantined rows with their rule and reason, counts per rule)."""
+
+    table: str
+    spec: dict
+    raw: pd.DataFrame
+    child_ids: pd.Index | None
+    values: dict[str, pd.Series] = field(default_factory=dict)
+    unreadable: dict[str, pd.Series] = field(default_factory=dict)  # column -> mask
+    counts: dict[str, int] = field(default_factory=dict)
+    merged: pd.Index | None = None
+    kept: pd.DataFrame | None = None  # set once the row rules are done
+    next_start: pd.Series | None = None  # episodes: the child's next DECOM (structure rules)
+
+    def __post_init__(self) -> None:
+        self.rule_of = pd.Series(pd.NA, index=self.raw.index, dtype="str")
+        self.reasons = pd.Series(pd.NA, index=self.raw.index, dtype="str")
+
+    @cached_property
+    def clean(self) -> pd.DataFrame:
+        """The typed values (complete once the normalising rules have run), columns in the raw
+        table's order (a datetime's _TIMED after it)."""
+        order = []
+        for col in self.raw.columns:
+            if col in self.values:
+                order.append(col)
+                if f"{col}_TIMED" in self.values:
+                    order.append(f"{col}_TIMED")
+        return pd.DataFrame({c: self.values[c] for c in order}, index=self.raw.index)
+
+    def quarantine(self, rule_id: str, mask: pd.Series, reason) -> None:
+        """Set rows aside under `rule_id` unless an earlier rule did; `reason` is text or a
+        function of the selected rows' index."""
+        new = mask.fillna(False).astype(bool) & self.rule_of.isna()
+        if not new.any():
+            return
+        self.rule_of.loc[new] = rule_id
+        self.reasons.loc[new] = reason(new[new].index) if callable(reason) else reason
+        self.count(rule_id, int(new.sum()))
+
+    def count(self, rule_id: str, n: int) -> None:
+        if n:
+            self.counts[rule_id] = self.counts.get(rule_id, 0) + n
+
+    def columns(self, kind: str) -> list[str]:
+        """Columns of the table of one kind: 'child', 'date', 'integer' or 'text'."""
+        dated = set(self.spec.get("dates", [])) | set(self.spec.get("datetimes", []))
+        integers = self.spec.get("integers", {})
+        out = []
+        for col in self.raw.columns:
+            if col in META:
+                continue
+            found = (
+                "child"
+                if col == "CHILD"
+                else "date"
+                if col in dated
+                else "integer"
+                if col in integers
+                else "text"
+            )
+            if found == kind:
+                out.append(col)
+        return out
+
+
+RULES: dict[str, Callable[[Work], None]] = {}
+
+
+def rule(rule_id: str):
+    """Register the implementation of a rules.toml rule."""
+
+    def register(fn: Callable[[Work], None]) -> Callable[[Work], None]:
+        if rule_id not in data.rules():
+            raise KeyError(f"{rule_id} is not a rule in pipeline/data/rules.toml")
+        RULES[rule_id] = fn
+        return fn
+
+    return register
+
+
+def applies(rule_id: str, table: str) -> bool:
+    """Whether a rule runs on a table (`tables` in rules.toml; default every table)."""
+    return table in data.rules()[rule_id].get("tables", [table])
+
+
+@rule("ID-NORM")
+def _id_norm(w: Work) -> None:
+    for col in w.columns("child"):
+        w.values[col], changed = per_unique(w.raw[col], normalise_child_id)
+        w.count("ID-NORM", int(changed.sum()))
+
+
+@rule("CODE-NORM")
+def _code_norm(w: Work) -> None:
+    code_cols = w.spec.get("codes", {})
+    for col in w.columns("text"):
+        upper = col in code_cols
+        w.values[col], changed = per_unique(
+            w.raw[col], lambda u, upper=upper: normalise_code(u, upper=upper)
+        )
+        w.count("CODE-NORM", int(changed.sum()))
+
+
+@rule("DATE-NORM")
+def _date_norm(w: Work) -> None:
+    datetimes = set(w.spec.get("datetimes", []))
+    for col in w.columns("date"):
+        keep_time = col in datetimes
+        values, changed, timed, invalid = per_unique(
+            w.raw[col], lambda u, keep_time=keep_time: parse_dates(u, keep_time)
+        )
+        w.values[col] = values
+        if keep_time:
+            w.values[f"{col}_TIMED"] = timed
+        w.unreadable[col] = invalid
+        w.count("DATE-NORM", int(changed.sum()))
+
+
+@rule("NUM-NORM")
+def _num_norm(w: Work) -> None:
+    for col in w.columns("integer"):
+        low, high = w.spec["integers"][col]
+        values, changed, invalid = per_unique(
+            w.raw[col], lambda u, low=low, high=high: parse_whole_numbers(u, low, high)
+        )
+        w.values[col] = values
+        w.unreadable[col] = invalid
+        w.count("NUM-NORM", int(changed.sum()))
+
+
+@rule("REQ-MISSING")
+def _req_missing(w: Work) -> None:
+    blank = pd.Series(False, index=w.raw.index)
+    first_blank = pd.Series(pd.NA, index=w.raw.index, dtype="str")
+    for col in w.spec.get("not_null", []):
+        is_blank = w.raw[col].isna() | (w.raw[col].str.strip() == "")
+        first_blank = first_blank.mask(is_blank & first_blank.isna(), col)
+        blank |= is_blank.fillna(True)
+    w.quarantine("REQ-MISSING", blank, lambda i: first_blank[i] + " is blank")
+
+
+@rule("DATE-INVALID")
+def _date_invalid(w: Work) -> None:
+    for col in w.columns("date"):
+        w.quarantine(
+            "DATE-INVALID",
+            w.unreadable[col],
+            lambda i, c=col: f"{c} = " + w.raw.loc[i, c] + " is not a date",
+        )
+
+
+@rule("SDQ-RANGE")
+def _sdq_range(w: Work) -> None:
+    for col in w.columns("integer"):
+        low, high = w.spec["integers"][col]
+        w.quarantine(
+            "SDQ-RANGE",
+            w.unreadable[col],
+            lambda i, c=col, rng=f" is not {low}-{high}": f"{c} = " + w.raw.loc[i, c] + rng,
+        )
+
+
+@rule("CODE-INVALID")
+def _code_invalid(w: Work) -> None:
+    dated = w.spec.get("code_date")
+    years = (
+        codes.collection_years(w.values[dated])
+        if dated
+        else pd.Series(np.nan, index=w.raw.index)
+    )
+    for col, list_name in w.spec.get("codes", {}).items():
+        if col not in w.values:
+            continue
+        ok = codes.valid_for_year(list_name, w.values[col], years)
+
+        def reason(i, c=col):
+            text = f"{c} = " + w.values[c][i].astype("str") + " is not a valid code"
+            if dated:
+                text = text + " in " + years[i].astype("str") + "-" + (years[i] + 1).astype("str")
+            return text
+
+        w.quarantine("CODE-INVALID", ~ok, reason)
+
+
+@rule("EPI-END-BEFORE-START")
+def _epi_end_before_start(w: Work) -> None:
+    w.quarantine("EPI-END-BEFORE-START", w.values["DEC"] < w.values["DECOM"], "DEC is before DECOM")
+
+
+@rule("MIS-END-BEFORE-START")
+def _mis_end_before_start(w: Work) -> None:
+    w.quarantine(
+        "MIS-END-BEFORE-START",
+        w.values["MIS_END"] < w.values["MIS_START"],
+        "MIS_END is before MIS_START",
+    )
+
+
+@rule("DUP-EXACT")
+def _dup_exact(w: Work) -> None:
+    clean = w.clean
+    alive = w.rule_of.isna()
+    value_cols = [c for c in clean.columns if not c.endswith("_TIMED")]
+    dup = _duplicated(clean if alive.all() else clean.loc[alive], value_cols, keep="first")
+    w.merged = dup.index[dup]
+    w.count("DUP-EXACT", len(w.merged))
+
+
+@rule("DUP-CONFLICT")
+def _dup_conflict(w: Work) -> None:
+    key = w.spec.get("key", [])
+    if not key:
+        return
+    clean = w.clean
+    alive = w.rule_of.isna() & ~clean.index.isin(w.merged)
+    conflict = _duplicated(clean.loc[alive], key, keep=False)
+    w.quarantine(
+        "DUP-CONFLICT",
+        conflict.reindex(clean.index, fill_value=False),
+        "rows share " + "+".join(key) + " but differ",
+    )
+
+
+def _settle(w: Work) -> None:
+    """After the row rules: the kept rows, and for episodes their order and each next start."""
+    clean = w.clean
+    alive = w.rule_of.isna() & ~clean.index.isin(w.merged)
+    kept = clean if alive.all() else clean.loc[alive]
+    if w.table == "episodes":
+        order = np.lexsort((kept["DECOM"].to_numpy(), pd.factorize(kept["CHILD"])[0]))
+        kept = kept.iloc[order]
+        w.next_start = kept.groupby("CHILD", sort=False)["DECOM"].shift(-1)
+    w.kept = kept
+
+
+def _x1(ep: pd.DataFrame) -> pd.Series:
+    return ep["REC"].eq(_STILL_IN_CARE).fillna(False).astype(bool)
+
+
+@rule("EPI-OVERLAP")
+def _epi_overlap(w: Work) -> None:
+    ep, nxt = w.kept, w.next_start
+    overlap = _x1(ep) & nxt.notna() & (ep["DEC"] > nxt)
+    if overlap.any():
+        w.count("EPI-OVERLAP", int(overlap.sum()))
+        w.kept = ep.assign(DEC=ep["DEC"].mask(overlap, nxt))
+
+
+@rule("EPI-OPEN-NOT-LAST")
+def _epi_open_not_last(w: Work) -> None:
+    ep, nxt = w.kept, w.next_start
+    mask = nxt.notna() & (ep["DEC"].isna() | (~_x1(ep) & (ep["DEC"] > nxt)))
+    w.count("EPI-OPEN-NOT-LAST", int(mask.fillna(False).sum()))
+
+
+@rule("EPI-GAP")
+def _epi_gap(w: Work) -> None:
+    ep, nxt = w.kept, w.next_start
+    w.count("EPI-GAP", int((_x1(ep) & nxt.notna() & (nxt > ep["DEC"])).fillna(False).sum()))
+
+
+@rule("EPI-SAME-DAY")
+def _epi_same_day(w: Work) -> None:
+    w.count("EPI-SAME-DAY", int((w.kept["DEC"] == w.kept["DECOM"]).fillna(False).sum()))
+
+
+@rule("ORPHAN")
+def _orphan(w: Work) -> None:
+    if w.child_ids is None or w.table == "header":
+        return
+    w.count("ORPHAN", int((~_isin(w.kept["CHILD"], w.child_ids)).sum()))
+
+
+ROW_RULES_END = "DUP-CONFLICT"  # the rules up to here decide which rows are kept
+
+
+def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = None) -> TableOutcome:
+    """Apply every rule to one raw table; return kept rows (typed), quarantined rows and counts."""
+    spec = data.tables()[table]
+    w = Work(table, spec, _with_required_columns(frame, spec), child_ids)
+    for rule_id in data.rules():
+        if applies(rule_id, table):
+            RULES[rule_id](w)
+        if rule_id == ROW_RULES_END:
+            _settle(w)
+    kept = w.kept if table == "episodes" else _sort(w.kept, table)
+    raw, q_mask = w.raw, w.rule_of.notna()
+    quarantined = pd.DataFrame(
+        {
+            "table": table,
+            "source": raw.loc[q_mask, "_source"].astype("str"),
+            "line": raw.loc[q_mask, "_line"].astype("int64"),
+            "CHILD": w.values["CHILD"][q_mask].astype("str"),
+            "rule": w.rule_of[q_mask],
+            "reason": w.reasons[q_mask],
+            "record": _records_json(raw.loc[q_mask]),
+        }
+    ).reset_index(drop=True)
+    return TableOutcome(
+        kept.reset_index(drop=True),
+        quarantined,
+        rows_in=len(raw),
+        merged=len(w.merged),
+        counts=w.counts,
+    )
+
+
+def _duplicated(frame: pd.DataFrame, columns: list[str], keep) -> pd.Series:
+    """DataFrame.duplicated, made fast: hash rows first, compare exactly only where hashes repeat."""
+    if frame.empty:
+        return pd.Series(False, index=frame.index)
+    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
+    candidates = hashes.duplicated(keep=False)
+    out = pd.Series(False, index=frame.index)
+    if candidates.any():
+        out.loc[candidates] = frame.loc[candidates, columns].duplicated(keep=keep)
+    return out
+
+
+def _isin(values: pd.Series, allowed: pd.Index) -> pd.Series:
+    """Fast membership test for string columns (pyarrow's hash-based is_in)."""
+    found = pc.is_in(
+        pa.array(values.astype("str").array), value_set=pa.array(allowed.astype("str"))
+    )
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False)
+
+
+def _with_required_columns(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    missing = [c for c in spec["required"] if c not in frame.columns]
+    if missing:
+        frame = frame.assign(
+            **{c: pd.Series(pd.NA, index=frame.index, dtype="str") for c in missing}
+        )
+    if "_source" not in frame.columns:
+        frame = frame.assign(_source="", _line=pd.RangeIndex(2, len(frame) + 2))
+    return frame
+
+
+def _sort(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    spec = data.tables()[table]
+    by = [c for c in ["CHILD", *spec.get("key", []), *spec.get("datetimes", [])[:1]] if c in frame]
+    by = list(dict.fromkeys(by))
+    return frame.sort_values(by, kind="stable") if by else frame
+
+
+def _records_json(raw: pd.DataFrame) -> pd.Series:
+    cols = [c for c in raw.columns if c not in META]
+    if raw.empty:
+        return pd.Series([], dtype="str")
+    return pd.Series(
+        [
+            json.dumps(dict(zip(cols, row, strict=True)), default=str)
+            for row in raw[cols]
+            .astype(object)
+            .where(raw[cols].notna(), None)
+            .itertuples(index=False)
+        ],
+        index=raw.index,
+        dtype="str",
+    )
+
+
+# ---------------------------------------------------------------------------------- extracts
+
+
+def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
+    """Clean every table of a loaded extract (header first, so other tables can check child IDs)."""
+    order = sorted(raw.tables, key=lambda t: (t != "header", t))
+    outcomes: dict[str, TableOutcome] = {}
+    child_ids = None
+    if "header" in raw.tables:
+        outcomes["header"] = clean_table("header", raw.tables["header"])
+        child_ids = pd.Index(outcomes["header"].kept["CHILD"])
+    rest = [t for t in order if t != "header"]
+    # the other tables are independent given the header's IDs; most of the work is in pyarrow
+    # kernels that release the GIL, so two threads use both cores. Results are merged in `order`.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = dict(
+            zip(rest, pool.map(lambda t: clean_table(t, raw.tables[t], child_ids), rest), strict=True)
+        )
+    outcomes.update(done)
+    outcomes = {t: outcomes[t] for t in order}
+    tables = {t: o.kept for t, o in outcomes.items()}
+    quarantine = pd.concat(
+        [o.quarantine for o in outcomes.values()] or [pd.DataFrame()], ignore_index=True
+    )
+    summary = quality_summary(raw, outcomes, month)
+    return CleanResult(tables=tables, quarantine=quarantine, summary=summary)
+
+
+def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: str | None) -> dict:
+    """The machine-readable data-quality summary written as quality.json."""
+    rules = data.rules()
+    table_rows = {}
+    rule_rows = []
+    for table, o in outcomes.items():
+        corrected_cells = sum(n for r, n in o.counts.items() if rules[r]["action"] == "correct")
+        table_rows[table] = {
+            "rows_in": o.rows_in,
+            "kept": len(o.kept),
+            "merged": o.merged,
+            "quarantined": len(o.quarantine),
+            "corrected_cells": corrected_cells,
+        }
+        for rule_id, spec in rules.items():
+            if o.counts.get(rule_id):
+                rule_rows.append(
+                    {
+                        "rule": rule_id,
+                        "table": table,
+                        "action": spec["action"],
+                        "description": spec["description"],
+                        "rows": o.counts[rule_id],
+                    }
+                )
+    totals = {
+        k: sum(t[k] for t in table_rows.values())
+        for k in ("rows_in", "kept", "merged", "quarantined", "corrected_cells")
+    }
+    return {
+        "month": month,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "raw_dir": str(raw.folder),
+        "pipeline_version": __version__,
+        "files": [vars(f) for f in raw.files],
+        "tables": table_rows,
+        "rules": rule_rows,
+        "totals": totals,
+    }
+
+
+def to_canonical_text(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A cleaned table written back as canonical 903 text (dd/mm/yyyy dates), e.g. to re-clean it."""
+    spec = data.tables()[table]
+    out = {}
+    for col in frame.columns:
+        if col.endswith("_TIMED"):
+            continue
+        s = frame[col]
+        if col in spec.get("datetimes", []):
+            timed = frame.get(f"{col}_TIMED", pd.Series(False, index=frame.index))
+            text = s.dt.strftime("%d/%m/%Y").where(~timed, s.dt.strftime("%d/%m/%Y %H:%M"))
+            out[col] = text.where(s.notna(), pd.NA).astype("str")
+        elif col in spec.get("dates", []):
+            out[col] = s.dt.strftime("%d/%m/%Y").where(s.notna(), pd.NA).astype("str")
+        else:
+            out[col] = s.astype("str").where(s.notna(), pd.NA)
+    return pd.DataFrame(out, index=frame.index)

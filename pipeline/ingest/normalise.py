@@ -1,0 +1,145 @@
+"""Value normalisers for cleaning: each reads raw text into a typed value and says which cells it
+changed and which it could not read. Vectorised, and applied to the distinct values of a column
+only (`per_unique`): extracts repeat the same dates, codes and IDs many times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+ALTERNATIVE_FORMATS = [  # (strptime format, carries a time of day); canonical dd/mm/yyyy is tried first
+    ("%d/%m/%Y %H:%M", True),
+    ("%d/%m/%Y %H:%M:%S", True),
+    ("%Y-%m-%d", False),
+    ("%Y-%m-%d %H:%M:%S", True),
+    ("%Y-%m-%d %H:%M", True),
+    ("%Y-%m-%dT%H:%M:%S", True),
+    ("%Y-%m-%dT%H:%M", True),
+]
+
+
+
+def normalise_child_id(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ID-NORM: remove spaces and a trailing '.0'; drop leading zeros from all-digit IDs."""
+    s = raw.str.replace(" ", "", regex=False).str.strip().str.removesuffix(".0")
+    digits = s.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    stripped = s.str.lstrip("0").mask(lambda x: x == "", "0")
+    s = s.mask(digits, stripped).mask(lambda x: x == "", pd.NA)
+    return s, _changed(raw, s)
+
+
+def normalise_code(raw: pd.Series, upper: bool = True) -> tuple[pd.Series, pd.Series]:
+    """CODE-NORM: strip surrounding spaces and (for codes) upper-case; blank becomes missing."""
+    s = raw.str.strip()
+    if upper:
+        s = s.str.upper()
+    s = s.mask(s == "", pd.NA)
+    return s, _changed(raw, s)
+
+
+def parse_dates(
+    raw: pd.Series, keep_time: bool
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """DATE-NORM: read dd/mm/yyyy, dd/mm/yyyy HH:MM, ISO forms and Excel serial numbers.
+
+    Returns (values as datetime64[ns], changed-from-canonical mask, timed mask, invalid mask).
+    Without `keep_time` the time of day is dropped. Canonical text is dd/mm/yyyy, or
+    dd/mm/yyyy HH:MM for a timed value in a date-time column.
+    """
+    s = raw.str.strip().mask(lambda x: x == "", pd.NA)
+    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]")
+    timed = pd.Series(False, index=s.index)
+    canonical = out.notna()
+    todo = s.notna() & out.isna()
+    if keep_time and todo.any():  # fast path: canonical 'dd/mm/yyyy HH:MM', mostly distinct values
+        stamps = _canonical_datetimes(s[todo])
+        idx = stamps.index[stamps.notna()]
+        out.loc[idx] = stamps.loc[idx]
+        timed.loc[idx] = True
+        canonical.loc[idx] = True
+        todo.loc[idx] = False
+    for fmt, has_time in ALTERNATIVE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+        hit = parsed.notna()
+        idx = parsed.index[hit]
+        out.loc[idx] = parsed[hit]
+        timed.loc[idx] = has_time
+        if keep_time and fmt == "%d/%m/%Y %H:%M":
+            canonical.loc[idx] = True
+        todo.loc[idx] = False
+    if todo.any():
+        serial_text = s[todo]
+        is_serial = serial_text.str.fullmatch(r"\d{4,5}(\.\d+)?").fillna(False).astype(bool)
+        days = pd.to_numeric(serial_text[is_serial], errors="coerce")
+        days = days[(days >= 1) & (days < 80000)]
+        stamps = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("min")
+        out.loc[stamps.index] = stamps.astype("datetime64[ns]")
+        timed.loc[stamps.index] = (days % 1) != 0
+        todo.loc[stamps.index] = False
+    if keep_time:
+        timed = timed & out.notna()
+    else:
+        out = out.dt.normalize()
+        timed = pd.Series(False, index=s.index)
+    changed = (out.notna() & ~canonical) | _changed(raw, s)
+    return out, changed & out.notna(), timed, todo
+
+
+def _canonical_datetimes(s: pd.Series) -> pd.Series:
+    """Values of the form 'dd/mm/yyyy HH:MM' as datetimes (NaT otherwise): the date part through
+    its few distinct values, the time as minutes, so each distinct timestamp is not strptime'd."""
+    shaped = s.str.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}").fillna(False).astype(bool)
+    if not shaped.any():
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    text = s[shaped]
+    (day,) = per_unique(text.str.slice(0, 10), lambda u: (
+        pd.to_datetime(u, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]"),))
+    hours = pd.to_numeric(text.str.slice(11, 13)).astype("int64")
+    minutes = pd.to_numeric(text.str.slice(14, 16)).astype("int64")
+    ok = (hours < 24) & (minutes < 60) & day.notna()
+    stamps = day + pd.to_timedelta(hours * 60 + minutes, unit="min")
+    return stamps.where(ok).astype("datetime64[ns]").reindex(s.index)
+
+
+def parse_whole_numbers(
+    raw: pd.Series, low: int, high: int
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """NUM-NORM: read whole numbers written as '17', ' 17 ' or '17.0'.
+
+    Returns (Int64 values, changed mask, invalid mask: non-blank but not a whole number in range).
+    """
+    s = raw.str.strip().mask(lambda x: x == "", pd.NA)
+    num = pd.to_numeric(s, errors="coerce")
+    ok = num.notna() & (num == num.round()) & (num >= low) & (num <= high)
+    values = num.where(ok).round().astype("Int64")
+    canonical_text = values.astype("str")
+    changed = ok & (canonical_text != raw)
+    invalid = s.notna() & ~ok
+    return values, changed.fillna(False).astype(bool), invalid
+
+
+def per_unique(raw: pd.Series, fn) -> tuple[pd.Series, ...]:
+    """Apply a vectorised normaliser to the distinct values only, then spread the results back.
+
+    Extracts repeat the same dates, codes and IDs many times; normalising each distinct value once
+    is what keeps cleaning close to the speed of reading the file.
+    """
+    codes_, uniques = pd.factorize(raw, use_na_sentinel=True)
+    distinct = pd.concat(
+        [pd.Series(uniques, dtype="str"), pd.Series([pd.NA], dtype="str")], ignore_index=True
+    )
+    positions = np.where(codes_ < 0, len(uniques), codes_)
+    results = fn(distinct)
+    return tuple(r.iloc[positions].set_axis(raw.index) for r in results)
+
+
+def _changed(before: pd.Series, after: pd.Series) -> pd.Series:
+    both = before.notna() & after.notna()
+    differ = (before.astype("str") != after.astype("str")) & both
+    return (differ | (before.notna() != after.notna())).fillna(False).astype(bool)
+
+

@@ -1,0 +1,70 @@
+"""The processed folder of a month (`data/processed/YYYY-MM/`): cleaned tables as parquet, the
+quarantine and quality.json, rebuilt when the raw files or the code change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.ingest.clean import CleanResult, clean_extract
+from pipeline.ingest.load import load_extract
+from pipeline.io import (
+    atomic_write_bytes,
+    atomic_write_parquet,
+    atomic_write_text,
+    code_digest,
+    digest_files,
+)
+
+
+def clean_month(month: str, raw_dir: str | Path, processed_dir: str | Path) -> CleanResult:
+    """Load the extract in `raw_dir`, clean it, and write typed parquet + quarantine + quality.json."""
+    result = clean_extract(load_extract(raw_dir), month=month)
+    from pipeline.ingest.schema import validate_tables  # pandera is slow to import
+
+    validate_tables(result.tables)
+    write_processed(result, processed_dir)
+    return result
+
+
+def ensure_clean(
+    month: str, raw_dir: str | Path, processed_dir: str | Path, read: bool = True
+) -> dict[str, pd.DataFrame] | None:
+    """The month's cleaned tables: read from `processed_dir` when they were made from the same raw
+    files by the same code, otherwise cleaned afresh (and written). `read=False` only brings the
+    folder up to date and returns None."""
+    raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"{raw_dir}: no extract folder for {month}")
+    raw_files = sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    key = digest_files(raw_files, extra=f"{month}|{code_digest()}")
+    stamp = processed_dir / ".fingerprint"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == key:
+        return read_processed(processed_dir) if read else None
+    result = clean_month(month, raw_dir, processed_dir)
+    atomic_write_text(key, stamp)
+    return result.tables if read else None
+
+
+def write_processed(result: CleanResult, out_dir: str | Path) -> None:
+    """Write each table as parquet, the quarantine, and quality.json (each file atomically)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for table, frame in result.tables.items():
+        atomic_write_parquet(frame, out / f"{table}.parquet")
+    atomic_write_parquet(result.quarantine, out / "quarantine.parquet")
+    payload = json.dumps(result.summary, indent=2, default=str).encode("utf-8")
+    atomic_write_bytes(payload, out / "quality.json")
+
+
+def read_processed(processed_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The cleaned tables of one month, as written by `write_processed`."""
+    folder = Path(processed_dir)
+    if not (folder / "quality.json").is_file():
+        raise FileNotFoundError(f"{folder}: no cleaned data (run the cleaning for this month first)")
+    return {
+        p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet")) if p.stem != "quarantine"
+    }
+

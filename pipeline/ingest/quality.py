@@ -1,0 +1,127 @@
+"""Data-quality figures from the cleaning's quality.json: accounting, rule counts, history, and
+whether a month is fit to report (as data: the words are in `pipeline.report.words`).
+
+Counts only: nothing here reads or returns child-level rows (those stay in quarantine.parquet).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import data
+from pipeline.config import Settings
+from pipeline.paths import parse_month
+
+ACCOUNTING_COLUMNS = ["table", "rows_in", "kept", "merged", "quarantined", "corrected_cells"]
+
+
+def read_quality(processed_dir: str | Path) -> dict:
+    """The quality summary of one cleaned month (processed_dir/quality.json)."""
+    path = Path(processed_dir) / "quality.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no quality summary (the month has not been cleaned)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _share(frame: pd.DataFrame) -> pd.Series:
+    return 100 * frame["quarantined"] / frame["rows_in"].where(frame["rows_in"] > 0)
+
+
+def accounting_frame(summary: dict) -> pd.DataFrame:
+    """Rows in, kept, merged, quarantined per table, the share set aside, and whether they add up."""
+    frame = pd.DataFrame(
+        [{"table": t, **v} for t, v in summary["tables"].items()], columns=ACCOUNTING_COLUMNS
+    )
+    frame["quarantined_pct"] = _share(frame)
+    frame["balances"] = frame["rows_in"] == frame["kept"] + frame["merged"] + frame["quarantined"]
+    return frame
+
+
+def rules_frame(summary: dict) -> pd.DataFrame:
+    """One row per (rule, table) that fired: action (correct/merge/quarantine/flag) and row count."""
+    columns = ["rule", "table", "action", "description", "rows"]
+    return pd.DataFrame(summary.get("rules", []), columns=columns)
+
+
+def history(processed_root: str | Path, month: str, n_months: int = 12) -> pd.DataFrame:
+    """Totals per cleaned month up to `month` (months not cleaned yet are left out)."""
+    end = parse_month(month)
+    rows = []
+    for period in pd.period_range(end=end, periods=n_months, freq="M"):
+        folder = Path(processed_root) / str(period)
+        if (folder / "quality.json").is_file():
+            rows.append({"month": str(period), **read_quality(folder)["totals"]})
+    frame = pd.DataFrame(rows, columns=["month", *ACCOUNTING_COLUMNS[1:]])
+    frame["quarantined_pct"] = _share(frame)
+    return frame
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a month is not fit to report, or carries a caveat.
+
+    kind: 'unbalanced' (row accounting fails for `tables`), 'no_rows' (a mandatory table has no
+    usable rows), 'table_share' (a table lost `value` % of its rows, over `limit`), 'total_share'
+    (`value` % of all rows set aside, over `limit`), 'share_rose' (from `before` to `value` %).
+    """
+
+    kind: str
+    tables: tuple[str, ...] = ()
+    value: float = math.nan
+    limit: float = math.nan
+    before: float = math.nan
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a month's data is fit to report, with or without a caveat, and why."""
+
+    fit: bool
+    caveat: bool
+    share: float  # % of all rows set aside
+    tolerance: float  # the caveat threshold (max_quarantined_pct)
+    problems: tuple[Problem, ...]
+
+
+def verdict(summary: dict, settings: Settings, previous: dict | None = None) -> Verdict:
+    """Fit to report unless the accounting fails, a mandatory table has no usable rows or a table
+    loses more than `max_table_quarantined_pct` of its rows; a caveat when the overall share set
+    aside passes `max_quarantined_pct` or rose by more than that since the previous month."""
+    accounts = accounting_frame(summary)
+    problems: list[Problem] = []
+    if not accounts["balances"].all():
+        problems.append(Problem("unbalanced", tuple(accounts.loc[~accounts["balances"], "table"])))
+    for table in (t for t, spec in data.tables().items() if spec.get("mandatory")):
+        row = accounts[accounts["table"] == table]
+        if row.empty or int(row["kept"].iloc[0]) == 0:
+            problems.append(Problem("no_rows", (table,)))
+    over = accounts.dropna(subset=["quarantined_pct"])
+    over = over[over["quarantined_pct"] > settings.max_table_quarantined_pct]
+    for row in over.itertuples():
+        problems.append(
+            Problem("table_share", (row.table,), row.quarantined_pct, settings.max_table_quarantined_pct)
+        )
+    fit = not problems
+    totals = summary["totals"]
+    share = 100 * totals["quarantined"] / totals["rows_in"] if totals["rows_in"] else 0.0
+    caveat = False
+    if share > settings.max_quarantined_pct:
+        caveat = True
+        problems.append(Problem("total_share", value=share, limit=settings.max_quarantined_pct))
+    if previous is not None and previous["totals"]["rows_in"]:
+        before = 100 * previous["totals"]["quarantined"] / previous["totals"]["rows_in"]
+        if share - before > settings.max_quarantined_pct:
+            caveat = True
+            problems.append(Problem("share_rose", value=share, before=before))
+    return Verdict(
+        fit=fit,
+        caveat=caveat or not fit,
+        share=share,
+        tolerance=settings.max_quarantined_pct,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,181 @@
+"""Matplotlib charts for the reports: labelled axes, Okabe-Ito colours, no child-level points.
+
+Each function takes an analysis frame and returns a Figure; the notebook passes it to
+`pipeline.report.html.show_figure(fig, alt=...)`, which embeds it with alt text.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#6E6E6E",
+}
+SERIES = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple")]
+BAND_COLOURS = {
+    "normal": PALETTE["green"],
+    "borderline": PALETTE["orange"],
+    "concern": PALETTE["vermillion"],
+}
+
+
+def setup_style() -> None:
+    """Matplotlib defaults for the reports: readable sizes, Okabe-Ito colour cycle."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8, 3.6),
+            "figure.dpi": 100,
+            "axes.prop_cycle": mpl.cycler(color=SERIES),
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "font.size": 10,
+        }
+    )
+
+
+def trend_chart(
+    series: pd.DataFrame,
+    y: str,
+    label: str,
+    unit: str = "",
+    target=None,
+    benchmark=None,
+    benchmark_label: str = "England",
+    rolling: str | None = None,
+):
+    """A monthly line chart (x = 'period_end') with optional target and benchmark lines."""
+    fig, ax = plt.subplots()
+    ax.plot(series["period_end"], series[y], marker="o", ms=3, color=PALETTE["blue"], label=label)
+    if rolling:
+        ax.plot(
+            series["period_end"],
+            series[rolling],
+            color=PALETTE["orange"],
+            lw=2,
+            label="3-month rolling mean",
+        )
+    if target is not None and not pd.isna(target):
+        ax.axhline(target, color=PALETTE["green"], ls="--", lw=1.5, label=f"Target ({target:g})")
+    if benchmark is not None and not pd.isna(benchmark):
+        ax.axhline(
+            benchmark, color=PALETTE["grey"], ls=":", lw=1.5, label=f"{benchmark_label} ({benchmark:g})"
+        )
+    ax.set_ylabel(unit or label)
+    ax.set_xlabel("Month end")
+    ax.legend(loc="best", fontsize=8)
+    ax.set_ylim(bottom=0)
+    fig.autofmt_xdate()
+    return fig
+
+
+def quality_history(frame: pd.DataFrame):
+    """Share of rows set aside per month, as a bar chart."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.bar(frame["month"], frame["quarantined_pct"], color=PALETTE["blue"])
+    ax.set_ylabel("Rows set aside (%)")
+    ax.set_xlabel("Reporting month")
+    ax.tick_params(axis="x", rotation=45)
+    return fig
+
+
+def rate_with_interval(frame: pd.DataFrame, label: str, rate: str = "rate", low: str = "ci_low",
+                       high: str = "ci_high", xlabel: str = "", percent: bool = True):
+    """Horizontal bars of rates with 95% interval whiskers, n in the tick labels."""
+    scale = 100 if percent else 1
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(frame)))
+    y = np.arange(len(frame))
+    values = frame[rate].to_numpy(dtype=float) * scale
+    err = np.vstack([values - frame[low].to_numpy(dtype=float) * scale,
+                     frame[high].to_numpy(dtype=float) * scale - values])
+    ax.barh(y, values, color=PALETTE["sky"], edgecolor=PALETTE["blue"])
+    ax.errorbar(values, y, xerr=np.clip(np.nan_to_num(err), 0, None), fmt="none", ecolor=PALETTE["black"], capsize=3)
+    ax.set_yticks(y, [f"{lab} (n={n:,})" for lab, n in zip(frame[label], frame["n"], strict=True)])
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel or ("Rate (%)" if percent else "Rate"))
+    ax.set_xlim(0, min(100, max(10, np.nanmax(frame[high].to_numpy(dtype=float) * scale) * 1.1)))
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def roc_chart(curve: pd.DataFrame, auc: float, threshold: int | None = None,
+              optimal: int | None = None):
+    """ROC curve over SDQ thresholds, marking the targeting threshold and the Youden optimum."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot(curve["fpr"], curve["tpr"], color=PALETTE["blue"], lw=2, label=f"SDQ score (AUC {auc:.2f})")
+    ax.plot([0, 1], [0, 1], color=PALETTE["grey"], ls=":", label="No better than chance")
+    marks = [(threshold, "Targeting threshold", PALETTE["vermillion"], "o"),
+             (optimal, "Best balance (Youden)", PALETTE["orange"], "s")]
+    for value, text, colour, marker in marks:
+        hit = curve[curve["threshold"] == value] if value is not None else curve.iloc[:0]
+        if len(hit):
+            ax.scatter(hit["fpr"], hit["tpr"], color=colour, marker=marker, zorder=3, s=45,
+                       label=f"{text}: score {value}+")
+    ax.set_xlabel("False positive rate (1 - specificity)")
+    ax.set_ylabel("True positive rate (sensitivity)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def km_chart(km: pd.DataFrame, labels: dict[str, str] | None = None):
+    """Kaplan-Meier curves (share of placements not yet disrupted) by SDQ band, with 95% bands."""
+    fig, ax = plt.subplots()
+    for band, group in km.groupby("band", sort=False, observed=True):
+        colour = BAND_COLOURS.get(str(band), PALETTE["blue"])
+        name = (labels or {}).get(str(band), str(band))
+        ax.step(group["timeline"], 100 * group["survival"], where="post", color=colour, label=name)
+        if {"ci_low", "ci_high"} <= set(group):
+            ax.fill_between(group["timeline"], 100 * group["ci_low"], 100 * group["ci_high"],
+                            step="post", color=colour, alpha=0.15)
+    ax.set_xlabel("Days since the placement started")
+    ax.set_ylabel("Placements not yet disrupted (%)")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, 730)
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def multi_trend(series: pd.DataFrame, columns: dict[str, str], ylabel: str):
+    """Several monthly lines (x = 'period_end'), one per column, named by `columns`."""
+    fig, ax = plt.subplots()
+    for (column, name), colour in zip(columns.items(), SERIES, strict=False):
+        ax.plot(series["period_end"], series[column], marker="o", ms=3, color=colour, label=name)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("Month end")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return fig
+
+
+def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
+    """Missing incidents per month with the 3-month rolling mean and c-chart control limits."""
+    fig, ax = plt.subplots()
+    ax.plot(monthly["period_end"], monthly["missing_incidents"], marker="o", ms=3,
+            color=PALETTE["blue"], label="Missing incidents")
+    ax.plot(monthly["period_end"], monthly["missing_incidents_3m"], color=PALETTE["orange"], lw=2,
+            label="3-month rolling mean")
+    ax.plot(monthly["period_end"], limits["ucl"], color=PALETTE["grey"], ls="--", lw=1,
+            label="Control limits")
+    ax.plot(monthly["period_end"], limits["lcl"], color=PALETTE["grey"], ls="--", lw=1)
+    ax.set_ylabel("Incidents per month")
+    ax.set_xlabel("Month end")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return fig

@@ -1,0 +1,127 @@
+"""Tables as stakeholders see them: results formatted, small counts suppressed, plain headings."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.analyses.missing_trends import MonthSummary
+from pipeline.config import Settings
+from pipeline.ingest.quality import accounting_frame, rules_frame
+from pipeline.report.suppression import fmt_count, is_small
+
+
+def quality_accounting(summary: dict) -> pd.DataFrame:
+    """Rows in, kept, merged, set aside per table. Row counts are not about children: shown whole."""
+    accounts = accounting_frame(summary)
+    return pd.DataFrame(
+        {
+            "Table": accounts["table"],
+            "Rows in": accounts["rows_in"].map("{:,}".format),
+            "Kept": accounts["kept"].map("{:,}".format),
+            "Merged (duplicates)": accounts["merged"].map("{:,}".format),
+            "Set aside": accounts["quarantined"].map("{:,}".format),
+            "Set aside %": accounts["quarantined_pct"].map(
+                lambda v: "-" if pd.isna(v) else f"{v:.1f}%"
+            ),
+            "Cells corrected": accounts["corrected_cells"].map("{:,}".format),
+        }
+    )
+
+
+def quality_rules(summary: dict) -> pd.DataFrame:
+    """Rows affected per cleaning rule and table."""
+    rules = rules_frame(summary)
+    return pd.DataFrame(
+        {
+            "Rule": rules["rule"],
+            "Table": rules["table"],
+            "Action": rules["action"],
+            "What it checks": rules["description"],
+            "Rows": rules["rows"].map("{:,}".format),
+        }
+    )
+
+
+def rate_table(frame: pd.DataFrame, group_label: str, settings: Settings) -> pd.DataFrame:
+    """Group, numerator of denominator, rate with 95% Wilson interval, small counts suppressed.
+
+    `frame` columns: group, n (denominator), k (numerator), rate (%), ci_low, ci_high (%)."""
+    rows = []
+    for r in frame.itertuples(index=False):
+        hidden = is_small(r.k, settings) or is_small(r.n, settings)
+        rows.append(
+            {
+                group_label: r.group,
+                "Children": fmt_count(r.n, settings),
+                "With 3+ placements": fmt_count(r.k, settings),
+                "Rate": "*" if hidden else f"{r.rate:.1f}%",
+                "95% interval": "*"
+                if hidden or pd.isna(r.ci_low)
+                else f"{r.ci_low:.1f}% to {r.ci_high:.1f}%",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def thresholds(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The SDQ threshold table in words: flagged placements, rates above/below, sensitivity."""
+
+    def pct(v):
+        return "-" if pd.isna(v) else f"{100 * v:.0f}%"
+
+    rows = []
+    for r in table.itertuples(index=False):
+        small = is_small(r.n_above, settings) or is_small(r.disrupted_above, settings)
+        rows.append(
+            {
+                "Threshold (score at or above)": int(r.threshold),
+                "Placements flagged": fmt_count(r.n_above, settings),
+                "Disrupted if flagged": "*" if small else pct(r.rate_above),
+                "Disrupted if not flagged": pct(r.rate_below),
+                "Sensitivity": pct(r.sensitivity),
+                "Specificity": pct(r.specificity),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def change_reasons(reasons: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Placement endings by reason, counts suppressed."""
+    return reasons.assign(placements=reasons["placements"].map(lambda n: fmt_count(n, settings)))
+
+
+def missing_breakdown(frame: pd.DataFrame, label: str, settings: Settings) -> pd.DataFrame:
+    """A missing breakdown (group, incidents, children, incidents_pct) with small counts hidden."""
+    group = frame.columns[0]
+    return pd.DataFrame(
+        {
+            label: frame[group].astype("str").replace({"<NA>": "Not recorded", "nan": "Not recorded"}),
+            "Incidents": frame["incidents"].map(lambda n: fmt_count(n, settings)),
+            "Children": frame["children"].map(lambda n: fmt_count(n, settings)),
+            "Share of incidents": [
+                "*" if is_small(k, settings) else ("-" if pd.isna(p) else f"{p:.0f}%")
+                for k, p in zip(frame["incidents"], frame["incidents_pct"], strict=True)
+            ],
+        }
+    )
+
+
+def return_interviews(s: MonthSummary, settings: Settings) -> pd.DataFrame:
+    """Return home interviews for ended missing episodes starting in the month."""
+    rows = [("Missing episodes that have ended", s.ended, None)]
+    for value, text in (
+        (s.rhi_offered, "Offered a return home interview"),
+        (s.rhi_took_place, "Interview took place"),
+        (s.rhi_within_72h, "Interview within 72 hours of return"),
+    ):
+        if value is not None:
+            rows.append((text, value, s.ended))
+    out = []
+    for text, k, n in rows:
+        pct = (
+            "-"
+            if not n
+            else ("*" if is_small(k, settings) or is_small(n, settings) else f"{100 * k / n:.0f}%")
+        )
+        out.append({"": text, "Episodes": fmt_count(k, settings), "Share": pct})
+    return pd.DataFrame(out)

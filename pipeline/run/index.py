@@ -1,0 +1,134 @@
+"""outputs/index.html: every reported month, its headline figures with a small trend, and links.
+
+Self-contained (inline CSS and SVG, from `pipeline/report/templates/index.html.j2`), counts
+suppressed as in the reports, and restricted outputs never linked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import DEFAULT_CONFIG, Settings, load_settings
+from pipeline.io import atomic_write_text
+from pipeline.paths import resolve
+from pipeline.report.charts import PALETTE
+from pipeline.report.html import render_page
+from pipeline.report.suppression import fmt_value, is_small
+from pipeline.run.render import notebook_title
+
+HEADLINES = [
+    "cla_count",
+    "placements_3plus_pct",
+    "long_term_stability_pct",
+    "sdq_completion_pct",
+    "missing_incidents",
+    "missing_children",
+]
+
+
+def month_folders(output_root: Path) -> list[Path]:
+    """Month folders (YYYY-MM) holding at least one report, oldest first."""
+    return sorted(
+        p
+        for p in Path(output_root).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")
+        if p.is_dir() and any(p.glob("*.html"))
+    )
+
+
+def collect_kpis(output_root: Path) -> pd.DataFrame:
+    """All months' kpis.csv rows, with a `month` column."""
+    frames = [
+        pd.read_csv(folder / "kpis.csv").assign(month=folder.name)
+        for folder in month_folders(output_root)
+        if (folder / "kpis.csv").is_file()
+    ]
+    if not frames:
+        return pd.DataFrame(
+            columns=["month", "indicator", "label", "value", "numerator", "denominator", "unit"]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def sparkline(values: list[float], width: int = 90, height: int = 22) -> str:
+    """A tiny inline SVG line of the values (oldest to newest), with a text alternative."""
+    points = [v for v in values if v is not None and not pd.isna(v)]
+    if len(points) < 2:
+        return ""
+    low, high = min(points), max(points)
+    span = (high - low) or 1.0
+    step = width / (len(values) - 1)
+    coords = " ".join(
+        f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for i, v in enumerate(values)
+        if v is not None and not pd.isna(v)
+    )
+    label = f"trend over {len(values)} months, from {points[0]:g} to {points[-1]:g}"
+    return (
+        f"<svg class='spark' width='{width}' height='{height}' role='img' aria-label='{label}'>"
+        f"<title>{label}</title><polyline fill='none' stroke='{PALETTE['blue']}' stroke-width='1.5' "
+        f"points='{coords}'/></svg>"
+    )
+
+
+def _shown(row, settings: Settings) -> str:
+    return fmt_value(row["value"], row["unit"], settings, row.get("numerator"), row.get("denominator"))
+
+
+def _small(row, settings: Settings) -> bool:
+    """Whether a kpis.csv row rests on a suppressed count."""
+    count = row["value"] if row["unit"] == "count" else row.get("numerator")
+    return is_small(count, settings)
+
+
+def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | None = None) -> str:
+    """The index page's HTML; `titles` names each report (notebook stem -> title)."""
+    output_root = Path(output_root)
+    titles = titles or {}
+    kpis = collect_kpis(output_root)
+    labels = kpis.drop_duplicates("indicator").set_index("indicator")["label"].to_dict()
+    shown = [i for i in HEADLINES if i in set(kpis["indicator"])]
+    rows = []
+    for folder in reversed(month_folders(output_root)):
+        mine = kpis[kpis["month"] == folder.name].set_index("indicator")
+        rows.append(
+            {
+                "period": pd.Period(folder.name, freq="M").strftime("%B %Y"),
+                "cells": [_shown(mine.loc[i], settings) if i in mine.index else "-" for i in shown],
+                "links": [
+                    {"href": f"{folder.name}/{p.name}", "title": titles.get(p.stem, p.stem)}
+                    for p in sorted(folder.glob("*.html"))
+                ],
+            }
+        )
+    trends = []
+    for ind in shown:
+        series = kpis[kpis["indicator"] == ind].sort_values("month")
+        values = [
+            None if _small(r, settings) else r["value"] for _, r in series.iterrows()
+        ]
+        trends.append(
+            {
+                "label": labels.get(ind, ind),
+                "latest": _shown(series.iloc[-1], settings),
+                "sparkline": sparkline(values),
+            }
+        )
+    return render_page(
+        "index.html.j2",
+        la_name=settings.la_name,
+        threshold=settings.suppression_threshold,
+        headings=[labels.get(i, i) for i in shown],
+        rows=rows,
+        trends=trends,
+    )
+
+
+def write_index(
+    output_root: Path, notebooks: list[Path] = (), config_path: Path | None = None
+) -> Path:
+    """Write outputs/index.html atomically, naming reports by their notebooks' titles."""
+    settings = load_settings(config_path or resolve(DEFAULT_CONFIG))
+    titles = {nb.stem: notebook_title(nb) for nb in notebooks}
+    return atomic_write_text(build_index(output_root, settings, titles), Path(output_root) / "index.html")

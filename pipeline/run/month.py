@@ -1,0 +1,84 @@
+"""One reporting month, opened the same way by every notebook: `open_month(...)`.
+
+It cleans the month if needed, reads the cleaned tables and the quality summary, judges the
+data's quality against the previous cleaned month (so every report's caveat reads the same),
+builds the model once, and starts the provenance clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import indicators, model
+from pipeline.config import Settings, load_settings
+from pipeline.ingest import quality
+from pipeline.ingest.processed import ensure_clean
+from pipeline.model.dates import month_ends, reference_date
+from pipeline.paths import resolve
+from pipeline.report.charts import setup_style
+from pipeline.report.provenance import RunContext
+from pipeline.run import PARAMETERS
+
+QUALITY_HISTORY_MONTHS = 13
+
+
+@dataclass
+class Month:
+    """Everything a report of one month starts from."""
+
+    month: str
+    ref_date: pd.Timestamp
+    settings: Settings
+    model: model.Model
+    quality: dict
+    quality_history: pd.DataFrame
+    verdict: quality.Verdict
+    output_dir: Path
+    context: RunContext
+    _series: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.model.tables
+
+    def series(self, n_months: int = 25) -> pd.DataFrame:
+        """Every indicator for the `n_months` month ends to this month (tidy; computed once)."""
+        if n_months not in self._series:
+            self._series[n_months] = indicators.all_indicators(
+                self.model, month_ends(self.month, n_months)
+            )
+        return self._series[n_months]
+
+
+def open_month(
+    notebook: str, month: str, raw_root, processed_root, output_root, settings: Settings | None = None
+) -> Month:
+    """Open `month` for the report `notebook` (paths as the notebook's parameters give them;
+    relative ones resolve from the repository root)."""
+    settings = settings or load_settings()
+    setup_style()
+    context = RunContext(
+        notebook=notebook,
+        parameters=dict(zip(PARAMETERS, (month, raw_root, processed_root, output_root), strict=True)),
+    )
+    processed_root = resolve(processed_root)
+    processed = processed_root / month
+    tables = ensure_clean(month, resolve(raw_root) / month, processed)
+    summary = quality.read_quality(processed)
+    history = quality.history(processed_root, month, n_months=QUALITY_HISTORY_MONTHS)
+    earlier = history[history["month"] < month]
+    previous = quality.read_quality(processed_root / earlier["month"].iloc[-1]) if len(earlier) else None
+    return Month(
+        month=month,
+        ref_date=reference_date(month),
+        settings=settings,
+        model=model.build(tables, settings),
+        quality=summary,
+        quality_history=history,
+        verdict=quality.verdict(summary, settings, previous),
+        output_dir=resolve(output_root) / month,
+        context=context,
+    )

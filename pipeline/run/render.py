@@ -1,0 +1,60 @@
+"""Executed notebook -> stakeholder HTML: no input cells, no prompts, no parameters cells, nothing
+fetched from the network (the `lac` nbconvert template in pipeline/report/templates)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from pipeline.report.html import TEMPLATES, add_contents
+
+REMOVE_TAGS = {"parameters", "injected-parameters", "remove_cell"}
+
+
+_EXPORTERS = threading.local()
+
+
+def _exporter():
+    """This thread's HTML exporter: building one compiles the templates (0.25 s), so reuse it."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+        from traitlets.config import Config
+
+        config = Config()
+        config.TagRemovePreprocessor.remove_cell_tags = REMOVE_TAGS
+        config.TagRemovePreprocessor.enabled = True
+        exporter = HTMLExporter(
+            config=config, template_name="lac", extra_template_basedirs=[str(TEMPLATES)]
+        )
+        exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        _EXPORTERS.html = exporter
+    return exporter
+
+
+def render_html(executed: Path, title: str) -> str:
+    """HTML of an executed notebook: no input cells, no prompts, no parameters cells, nothing
+    fetched from the network, and a table of contents built from the level-2 headings."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title
+    body, _ = _exporter().from_notebook_node(nb)
+    return add_contents(body)
+
+
+def notebook_title(notebook: Path) -> str:
+    """A notebook's title: its first level-1 markdown heading (else its file name)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return notebook.stem

@@ -1,0 +1,257 @@
+"""Calibration of the synthetic LA: the documented constants and mixes the simulation draws from.
+
+Encoded effects (the "truth" the analyses must rediscover; they are never imported by the analysis):
+
+- Every child has a latent difficulty score L ~ Normal(SDQ_LATENT_MEAN, SDQ_LATENT_SD). Each SDQ
+  assessment is L + Normal(0, SDQ_NOISE_SD), rounded and clipped to 0-40.
+- Placement breakdown (REASON_PLACE_CHANGE in CREQB/CREQO/CHILD/LAREQ) is a competing hazard per
+  year: BREAKDOWN_BASE[placement group] * exp(SDQ_LOG_HAZARD_PER_POINT * (L - SDQ_LATENT_MEAN))
+  * OLDER_ENTRANT_HAZARD_RATIO (when the child entered care aged >= 11)
+  * PLACEMENT_AGE_HAZARD_RATIO[years the placement has lasted] (placements settle).
+- Missing / away incidents: Poisson per child with rate MISSING_BASE_RATE[age band]
+  * MISSING_PLACE_RATIO[placement group] * child propensity (Gamma, shape MISSING_PROPENSITY_SHAPE,
+  mean 1, capped at MISSING_PROPENSITY_CAP)
+  * exp(MISSING_LOG_RATE_PER_POINT * (L - mean)), times MISSING_AFTER_MOVE_RATIO in the
+  MISSING_AFTER_MOVE_DAYS after a new placement. Durations are mostly hours, a long tail of days;
+  a child is back before the episode ends, and an incident starting before the child's previous
+  one has ended is dropped (one at a time).
+  Return interviews: offered RHI_OFFERED_P, accepted RHI_ACCEPTED_P, delay lognormal (~65% < 72h).
+
+- Placements: foster mostly; K2 children's homes mostly for teenagers (30% of teenage breakdowns
+  move to K2); 16+ move to H5/P2 (no new P2 from 28 October 2023, K3 from 2024-25) at
+  SIXTEEN_PLUS_MOVE_HAZARD; first placements of a period often end early
+  (FIRST_PLACEMENT_MOVE_HAZARD within FIRST_PLACEMENT_DAYS).
+- Routes out of care by age at entry (ROUTE_MIX, EXIT_MIX); REENTRY_P of those returned home come
+  back later (a new RNE S period). Short breaks: LS V3 episodes, each its own RNE S period.
+
+Calibration (scale 1, history from 2007-04, January 2017 extract; measured with throwaway scripts
+over seeds 903, 1, 2, 3): looked after at 31/01/2017 455-520 (seed 903: 467); 3+ placements in the
+year 10-16% (903: 10.3%); long-term stability 61-68% on 73-96 eligible children (903: 68%);
+missing (M) incidents starting in January 41-51 by 19-29 children (903: 51 by 27; averaged over
+40 redraws of the incidents, about 49 a month by 25 children, as the seeds' council's ~50 by ~24
+aged 12-17), mean 3.3-4.3 hours (on average 3.85), longest 12-42 hours; 25-31 entries a month;
+SDQ-at-placement-start AUC for disruption within 12 months 0.64-0.73. Small numbers make
+single-seed figures noisy, as in a real LA: the heavy-tailed propensity (a few children go missing
+often) makes one month's count swing by +-15.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# ---------------------------------------------------------------------------------------------
+# calibration constants (documented truth)
+
+ARRIVALS_PER_MONTH = 27.0  # first entries to care per month at scale 1
+NATIONAL_SCALE = 180.0  # scale giving ~80,000 looked after (history from 2012-04: ~78,000)
+SHORT_BREAK_CHILDREN_PER_MONTH = 0.3  # disabled children starting a series of V3 short breaks
+REENTRY_P = 0.22  # chance a child returned home (or similar) comes back into care later
+SDQ_LATENT_MEAN = 14.8
+SDQ_LATENT_SD = 6.8
+SDQ_NOISE_SD = 2.5
+SDQ_NO_SCORE_P = 0.2  # assessments returning a reason (SDQ2-SDQ5) instead of a score
+SDQ_LOG_HAZARD_PER_POINT = 0.09  # true log breakdown hazard per point of latent SDQ score
+OLDER_ENTRANT_HAZARD_RATIO = 1.5
+PLACEMENT_AGE_HAZARD_RATIO = (1.7, 0.9, 0.6)  # move hazards in a placement's 1st, 2nd, 3rd+ year
+BREAKDOWN_BASE = {
+    "foster": 0.10,
+    "resid": 0.42,
+    "indep": 0.30,
+    "parents": 0.10,
+    "adopt": 0.03,
+    "other": 0.15,
+    "temp": 0.0,
+}
+PLANNED_MOVE_BASE = {
+    "foster": 0.10,
+    "resid": 0.22,
+    "indep": 0.12,
+    "parents": 0.08,
+    "adopt": 0.0,
+    "other": 0.6,
+    "temp": 0.0,
+}
+SIXTEEN_PLUS_MOVE_HAZARD = 1.0  # extra planned moves per year at 16+ (to semi-independence)
+FIRST_PLACEMENT_MOVE_HAZARD = 1.0  # extra planned moves per year from a period's first placement
+FIRST_PLACEMENT_DAYS = 120  # ... during its first days
+LONG_STAY_MEDIAN_DAYS = 4 * 365  # 'long' route periods (capped at 18)
+LEGAL_WITH_MOVE_DAYS = 14
+TEMP_HAZARD = 0.06  # per year, foster placements only
+SAME_CARER_HAZARD = 0.35  # per year: U6/U3 -> U4/U1, provider/URN changes
+MISSING_BASE_RATE = {"under10": 0.0, "10-11": 0.05, "12-17": 1.8}  # incidents per child-year
+MISSING_PLACE_RATIO = {
+    "foster": 1.0,
+    "resid": 3.0,
+    "indep": 2.5,
+    "parents": 1.2,
+    "adopt": 0.1,
+    "other": 2.0,
+    "temp": 1.0,
+}
+MISSING_PROPENSITY_SHAPE = 0.12  # small shape: most children rarely go missing, a few often
+MISSING_PROPENSITY_CAP = 18.0
+MISSING_LOG_RATE_PER_POINT = 0.05
+MISSING_AFTER_MOVE_DAYS = 42
+MISSING_AFTER_MOVE_RATIO = 2.5
+AWAY_SHARE = 0.3  # of incidents, MISSING = A
+RHI_OFFERED_P = 0.9
+RHI_ACCEPTED_P = 0.6
+OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
+    "CONVICTED": 0.03,  # aged 10+ at 31 March
+    "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date
+    "IMMUNISATIONS": 0.80,
+    "TEETH_CHECK": 0.75,
+    "HEALTH_ASSESSMENT": 0.89,
+    "SUBSTANCE_MISUSE": 0.06,  # aged 10+ (under 10: 0)
+    "INTERVENTION_RECEIVED": 0.5,  # of those with a substance misuse problem
+    "INTERVENTION_OFFERED": 0.6,  # of those who received none
+}
+
+# code tables used by the simulation (all members of pipeline/data/codes.toml lists)
+PLACES = [
+    "U1",
+    "U2",
+    "U3",
+    "U4",
+    "U5",
+    "U6",
+    "K1",
+    "K2",
+    "K3",
+    "H5",
+    "P2",
+    "P1",
+    "A5",
+    "A6",
+    "R1",
+    "R3",
+    "S1",
+    "T0",
+    "T1",
+    "T2",
+    "T3",
+    "T4",
+]
+P = {c: i for i, c in enumerate(PLACES)}
+GROUP_OF = {
+    "U1": "foster",
+    "U2": "foster",
+    "U3": "foster",
+    "U4": "foster",
+    "U5": "foster",
+    "U6": "foster",
+    "K1": "resid",
+    "K2": "resid",
+    "K3": "indep",
+    "H5": "indep",
+    "P2": "indep",
+    "P1": "parents",
+    "A5": "adopt",
+    "A6": "adopt",
+    "R1": "other",
+    "R3": "other",
+    "S1": "other",
+    "T0": "temp",
+    "T1": "temp",
+    "T2": "temp",
+    "T3": "temp",
+    "T4": "temp",
+}
+PLACE_MIX = {  # initial / new placement by age band (probabilities)
+    "under1": {"U6": 0.70, "U3": 0.12, "U5": 0.04, "U2": 0.02, "R3": 0.07, "P1": 0.05},
+    "1-9": {"U6": 0.74, "U3": 0.16, "U4": 0.03, "P1": 0.06, "K2": 0.01},
+    "10-15": {
+        "U6": 0.58,
+        "U3": 0.10,
+        "U4": 0.03,
+        "K2": 0.20,
+        "P1": 0.05,
+        "S1": 0.02,
+        "R1": 0.01,
+        "K1": 0.01,
+    },
+    "16-17": {"U6": 0.30, "U3": 0.05, "K2": 0.18, "H5": 0.38, "P2": 0.05, "P1": 0.04},
+}
+PROVIDER_MIX = {
+    "foster": {"PR1": 0.65, "PR4": 0.35},
+    "resid": {"PR4": 0.7, "PR1": 0.3},
+    "indep": {"PR4": 0.6, "PR5": 0.4},
+    "parents": {"PR0": 1.0},
+    "adopt": {"PR1": 0.7, "PR5": 0.3},
+    "other": {"PR4": 0.6, "PR3": 0.4},
+    "temp": {"PR1": 1.0},
+}
+BREAKDOWN_REASONS = {"CREQB": 0.40, "CREQO": 0.35, "CHILD": 0.15, "LAREQ": 0.10}
+PLANNED_REASONS = {
+    "CARPL": 0.5,
+    "OTHER": 0.4,
+    "CLOSE": 0.04,
+    "ALLEG": 0.02,
+    "STAND": 0.02,
+    "APPRR": 0.02,
+}
+AGE_BANDS = [(0, 1, 0.18), (1, 5, 0.12), (5, 10, 0.15), (10, 16, 0.37), (16, 18, 0.18)]
+ROUTES = ["home", "sgo", "adopt", "long", "other", "remand"]
+ROUTE_MIX = [  # per entry age band above
+    [0.31, 0.18, 0.40, 0.06, 0.05, 0.0],
+    [0.41, 0.17, 0.25, 0.10, 0.07, 0.0],
+    [0.50, 0.15, 0.0, 0.25, 0.10, 0.0],
+    [0.50, 0.04, 0.0, 0.32, 0.10, 0.04],
+    [0.35, 0.0, 0.0, 0.50, 0.10, 0.05],
+]
+EXIT_MIX = {
+    "home": {"E4A": 0.8, "E4B": 0.2},
+    "sgo": {"E45": 0.3, "E46": 0.15, "E47": 0.3, "E48": 0.15, "E41": 0.1},
+    "adopt": {"E11": 0.6, "E12": 0.4},
+    "other": {"E3": 0.3, "E13": 0.3, "E41": 0.15, "E8": 0.2, "E16": 0.05},
+    "remand": {"E14": 0.6, "E9": 0.3, "E4A": 0.1},
+    "long": {"E4A": 0.4, "E45": 0.2, "E47": 0.2, "E41": 0.2},
+    "at18": {"E5": 0.4, "E6": 0.15, "E8": 0.3, "E17": 0.15},
+}
+ETHNIC_MIX = {
+    "WBRI": 0.70,
+    "WOTH": 0.05,
+    "WIRT": 0.01,
+    "MWBC": 0.05,
+    "MWBA": 0.02,
+    "MOTH": 0.03,
+    "AIND": 0.02,
+    "APKN": 0.02,
+    "AOTH": 0.01,
+    "BAFR": 0.04,
+    "BCRB": 0.02,
+    "CHNE": 0.005,
+    "OOTH": 0.02,
+    "NOBT": 0.015,
+}
+CIN_MIX = {
+    "N1": 0.62,
+    "N2": 0.03,
+    "N3": 0.03,
+    "N4": 0.08,
+    "N5": 0.15,
+    "N6": 0.02,
+    "N7": 0.002,
+    "N8": 0.068,
+}
+REVIEW_MIX = {
+    "PN1": 0.55,
+    "PN2": 0.08,
+    "PN3": 0.05,
+    "PN4": 0.04,
+    "PN5": 0.1,
+    "PN6": 0.1,
+    "PN7": 0.08,
+}
+SDQ_REASON_MIX = {"SDQ2": 0.25, "SDQ3": 0.1, "SDQ4": 0.45, "SDQ5": 0.2}
+RNE_CODES = ["S", "L", "P", "T", "B", "U"]
+LS_CODES = ["C1", "C2", "E1", "V2", "V3", "L1", "L2", "J1"]
+LS = {c: i for i, c in enumerate(LS_CODES)}
+REC_CODES = ["", "X1", *sorted({c for m in EXIT_MIX.values() for c in m})]
+REC = {c: i for i, c in enumerate(REC_CODES)}
+REASON_CODES = ["", *BREAKDOWN_REASONS, *PLANNED_REASONS, "PLACE"]
+REASON = {c: i for i, c in enumerate(REASON_CODES)}
+# 28 October 2023: supported accommodation for 16-17s is registered with Ofsted (H5 gets a URN)
+# and independent living (P2) ends; 1 April 2024: K3 replaces H5 and P2
+REGISTERED_FROM = int((pd.Timestamp("2023-10-28") - pd.Timestamp("1970-01-01")).days)
+K3_FROM = int((pd.Timestamp("2024-04-01") - pd.Timestamp("1970-01-01")).days)

@@ -1,0 +1,278 @@
+"""Fault injection: the dirty raw copy of each extract and the log of its faults.
+
+Faults injected into the raw copy, as rates per row of each table (at least one of each kind per
+extract; each child carries at most one unrecoverable or structural fault across all tables;
+recoverable formatting faults only touch rows without one):
+
+- recoverable: id_format 2%, date_format 3%, code_format 3%, number_format 5% (SDQ scores),
+  exact_duplicate 0.5%, episode_overlap 0.4% (of X1 episodes);
+- unrecoverable: conflicting_duplicate 0.1%, end_before_start 0.1%, missing_end_before_start
+  0.2%, sdq_out_of_range 0.3%, invalid_code 0.1%, invalid_date 0.1%, blank_child 0.05%.
+
+FAULT_RATES holds the rates; docs/architecture.md names the cleaning rule answering each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline import codes
+from pipeline.synth.simulate import _year_of
+
+FAULT_RATES = {
+    # recoverable (cleaning restores the truth)
+    "id_format": 0.02,  # CHILD with spaces, leading zeros or '.0'              -> ID-NORM
+    "date_format": 0.03,  # ISO, ' 00:00' time or Excel serial                 -> DATE-NORM
+    "code_format": 0.03,  # code lower case or padded                          -> CODE-NORM
+    "number_format": 0.05,  # SDQ score as '17.0' or ' 17 '                    -> NUM-NORM
+    "exact_duplicate": 0.005,  # a row repeated                                -> DUP-EXACT
+    "episode_overlap": 0.004,  # DEC of an X1 episode pushed 1-30 days past the next DECOM
+    # unrecoverable (the row, and for conflicts every copy, is quarantined)
+    "conflicting_duplicate": 0.001,  # same key, another PLACE/score/ETHNIC    -> DUP-CONFLICT
+    "end_before_start": 0.001,  # episode DEC before DECOM                     -> EPI-END-BEFORE-START
+    "missing_end_before_start": 0.002,  # MIS_END before MIS_START             -> MIS-END-BEFORE-START
+    "sdq_out_of_range": 0.003,  # score 41, -1, 99 or 'n/a'                    -> SDQ-RANGE
+    "invalid_code": 0.001,  # PLACE 'ZZ'/'K3' before 2024-25, REVIEW_CODE 'PN9' -> CODE-INVALID
+    "invalid_date": 0.001,  # '31/02/2016' or 'unknown' in a required date      -> DATE-INVALID
+    "blank_child": 0.0005,  # CHILD blank                                        -> REQ-MISSING
+}
+RECOVERABLE = {k: i < 6 for i, k in enumerate(FAULT_RATES)}
+
+KEY_DATE = {"episodes": "DECOM", "missing": "MIS_START", "sdq": "SDQ_DATE", "reviews": "REVIEW"}
+DATE_COLUMNS = {
+    "header": ["DOB", "MC_DOB"],
+    "episodes": ["DECOM", "DEC"],
+    "missing": ["DOB"],
+    "sdq": ["SDQ_DATE"],
+    "oc2": ["DOB"],
+    "reviews": ["DOB", "REVIEW"],
+}
+DATETIME_COLUMNS = {"missing": ["MIS_START", "MIS_END", "RHI_DATE"]}
+CODE_COLUMNS = {
+    "header": ["SEX"],
+    "episodes": ["RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC", "REASON_PLACE_CHANGE"],
+    "missing": ["MISSING", "RHI_OFFERED", "RHI_ACCEPTED"],
+    "sdq": ["SDQ_REASON"],
+    "oc2": ["SDQ_REASON"],
+    "reviews": ["REVIEW_CODE"],
+}
+
+
+def _iso_key(table: str, frame: pd.DataFrame) -> pd.Series:
+    """The key date of each row in ISO form ('' for header/oc2), from canonical text."""
+    col = KEY_DATE.get(table)
+    if col is None:
+        return pd.Series("", index=frame.index, dtype=object)
+    s = frame[col].astype(str)
+    iso = s.str[6:10] + "-" + s.str[3:5] + "-" + s.str[0:2] + s.str[10:]
+    return iso.where(s != "", "")
+
+
+UNRECOVERABLE_TABLES = {
+    "conflicting_duplicate": ["episodes", "sdq", "header", "oc2"],
+    "end_before_start": ["episodes"],
+    "missing_end_before_start": ["missing"],
+    "sdq_out_of_range": ["sdq"],
+    "invalid_code": ["episodes", "reviews"],
+    "invalid_date": ["episodes", "sdq", "reviews", "missing"],
+    "blank_child": ["episodes", "missing", "sdq", "reviews"],
+    "episode_overlap": ["episodes"],
+}
+
+
+def _eligible(kind: str, table: str, df: pd.DataFrame) -> np.ndarray:
+    """Rows of `table` a fault of `kind` can go into (a CHILD, and the fields it changes)."""
+    ok = df["CHILD"].to_numpy() != ""
+    if kind == "conflicting_duplicate" and table in ("sdq", "oc2"):
+        ok &= df["SDQ_SCORE"].to_numpy() != ""
+    if kind == "end_before_start":
+        ok &= df["DEC"].to_numpy() != ""
+    if kind == "episode_overlap":
+        ok &= (df["DEC"].to_numpy() != "") & (df["REC"].to_numpy() == "X1")
+    if kind == "missing_end_before_start":
+        ok &= df["MIS_END"].to_numpy() != ""
+    if kind == "sdq_out_of_range":
+        ok &= df["SDQ_SCORE"].to_numpy() != ""
+    return ok
+
+
+def _shift_date(text: pd.Series, days: np.ndarray) -> np.ndarray:
+    """DD/MM/YYYY dates moved by `days`."""
+    d = pd.to_datetime(text, format="%d/%m/%Y") + pd.to_timedelta(days, unit="D")
+    return d.dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
+
+
+def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
+    """The dirty copy of one extract and its faults (table, fault, recoverable, CHILD, KEY)."""
+    dirty = {t: df.copy() for t, df in tables.items()}
+    keys = {t: _iso_key(t, df) for t, df in tables.items()}
+    touched = {t: np.zeros(len(df), dtype=bool) for t, df in tables.items()}
+    extra: dict[str, list[pd.DataFrame]] = {t: [] for t in tables}
+    log: list[pd.DataFrame] = []
+    used = pd.Index([], dtype=object)
+
+    def record(table, kind, rows):
+        log.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "fault": kind,
+                    "recoverable": RECOVERABLE[kind],
+                    "CHILD": tables[table]["CHILD"].to_numpy()[rows],
+                    "KEY": keys[table].to_numpy()[rows],
+                }
+            )
+        )
+
+    def pick(table, kind, ok, minimum):
+        n_ok = int(ok.sum())
+        if n_ok == 0:
+            return np.zeros(0, dtype=np.int64)
+        k = max(int(rng.binomial(n_ok, FAULT_RATES[kind])), minimum)
+        rows = np.sort(rng.choice(np.flatnonzero(ok), size=min(k, n_ok), replace=False))
+        return rows
+
+    for kind, table_list in UNRECOVERABLE_TABLES.items():
+        for i, table in enumerate(table_list):
+            df = tables[table]
+            d = dirty[table]
+            ok = _eligible(kind, table, df) & ~df["CHILD"].isin(used).to_numpy()
+            rows = pick(table, kind, ok, 1 if i == 0 else 0)
+            # one fault per child
+            rows = rows[~pd.Series(df["CHILD"].to_numpy()[rows]).duplicated().to_numpy()]
+            if not len(rows):
+                continue
+            used = used.append(pd.Index(df["CHILD"].to_numpy()[rows]))
+            touched[table][rows] = True
+            record(table, kind, rows)
+            idx = d.index[rows]
+            if kind == "conflicting_duplicate":
+                copy = d.loc[idx].copy()
+                if table == "episodes":
+                    copy["PLACE"] = np.where(copy["PLACE"] == "U4", "U6", "U4")
+                elif table == "header":
+                    copy["ETHNIC"] = np.where(copy["ETHNIC"] == "WBRI", "WOTH", "WBRI")
+                else:
+                    score = copy["SDQ_SCORE"].astype(int)
+                    copy["SDQ_SCORE"] = ((score + 3) % 41).astype(str)
+                extra[table].append(copy)
+            elif kind == "end_before_start":
+                d.loc[idx, "DEC"] = _shift_date(
+                    df.loc[idx, "DECOM"], -rng.integers(1, 30, len(idx))
+                )
+            elif kind == "episode_overlap":
+                d.loc[idx, "DEC"] = _shift_date(df.loc[idx, "DEC"], rng.integers(1, 31, len(idx)))
+            elif kind == "missing_end_before_start":
+                start = pd.to_datetime(df.loc[idx, "MIS_START"], format="%d/%m/%Y %H:%M")
+                end = start - pd.to_timedelta(5 * rng.integers(1, 120, len(idx)), unit="min")
+                d.loc[idx, "MIS_END"] = end.dt.strftime("%d/%m/%Y %H:%M")
+            elif kind == "sdq_out_of_range":
+                d.loc[idx, "SDQ_SCORE"] = np.array(["41", "-1", "99", "n/a"], dtype=object)[
+                    rng.integers(0, 4, len(idx))
+                ]
+            elif kind == "invalid_code":
+                if table == "episodes":
+                    years = _year_of(
+                        pd.to_datetime(df.loc[idx, "DECOM"], format="%d/%m/%Y")
+                        .to_numpy()
+                        .astype("datetime64[D]")
+                        .astype(np.int64)
+                    )
+                    k3_bad = np.array(["K3" not in codes.codes("PLACE", int(y)) for y in years])
+                    d.loc[idx, "PLACE"] = np.where(
+                        k3_bad & (rng.random(len(idx)) < 0.5), "K3", "ZZ"
+                    )
+                else:
+                    d.loc[idx, "REVIEW_CODE"] = "PN9"
+            elif kind == "invalid_date":
+                d.loc[idx, KEY_DATE[table]] = np.array(["31/02/2016", "unknown"], dtype=object)[
+                    rng.integers(0, 2, len(idx))
+                ]
+            elif kind == "blank_child":
+                d.loc[idx, "CHILD"] = ""
+
+    # recoverable formatting faults, on rows without a structural/unrecoverable fault
+    for i, (table, d) in enumerate(dirty.items()):
+        df = tables[table]
+        free = ~touched[table]
+        rows = pick(table, "id_format", free, 1 if i == 0 else 0)
+        if len(rows):
+            record(table, "id_format", rows)
+            ids = df["CHILD"].to_numpy()[rows].astype(str)
+            style = rng.integers(0, 4, len(rows))
+            variants = np.select(
+                [style == 0, style == 1, style == 2],
+                [np.char.add(" ", ids), np.char.add("00", ids), np.char.add(ids, ".0")],
+                np.char.add(
+                    np.char.add(np.array([s[:3] for s in ids]), " "), np.array([s[3:] for s in ids])
+                ),
+            )
+            d.loc[d.index[rows], "CHILD"] = variants.astype(object)
+        cols = DATE_COLUMNS.get(table, []) + DATETIME_COLUMNS.get(table, [])
+        rows = pick(table, "date_format", free, 1 if i == 0 else 0)
+        if len(rows) and cols:
+            col_of = np.array(cols, dtype=object)[rng.integers(0, len(cols), len(rows))]
+            for col in cols:
+                sel = rows[(col_of == col) & (df[col].to_numpy()[rows] != "")]
+                if not len(sel):
+                    continue
+                record(table, "date_format", sel)
+                text = df[col].to_numpy()[sel].astype(str)
+                idx = d.index[sel]
+                if col in DATETIME_COLUMNS.get(table, []):
+                    stamp = pd.to_datetime(pd.Series(text), format="%d/%m/%Y %H:%M")
+                    d.loc[idx, col] = np.where(
+                        rng.random(len(sel)) < 0.5,
+                        stamp.dt.strftime("%Y-%m-%d %H:%M"),
+                        stamp.dt.strftime("%d/%m/%Y %H:%M:%S"),
+                    )
+                else:
+                    day = pd.to_datetime(pd.Series(text), format="%d/%m/%Y")
+                    serial = ((day - pd.Timestamp("1899-12-30")).dt.days).astype(str)
+                    style = rng.integers(0, 3, len(sel))
+                    d.loc[idx, col] = np.select(
+                        [style == 0, style == 1],
+                        [
+                            day.dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                            np.char.add(text, " 00:00").astype(object),
+                        ],
+                        serial.to_numpy(dtype=object),
+                    )
+        ccols = CODE_COLUMNS.get(table, [])
+        rows = pick(table, "code_format", free, 1 if i == 0 else 0)
+        if len(rows) and ccols:
+            col_of = np.array(ccols, dtype=object)[rng.integers(0, len(ccols), len(rows))]
+            for col in ccols:
+                sel = rows[(col_of == col) & (df[col].to_numpy()[rows] != "")]
+                if not len(sel):
+                    continue
+                record(table, "code_format", sel)
+                text = df[col].to_numpy()[sel].astype(str)
+                lower = (rng.random(len(sel)) < 0.5) & (np.char.lower(text) != text)
+                d.loc[d.index[sel], col] = np.where(
+                    lower, np.char.lower(text), np.char.add(np.char.add(" ", text), " ")
+                )
+        if "SDQ_SCORE" in d:
+            rows = pick(table, "number_format", free & (df["SDQ_SCORE"].to_numpy() != ""), 1)
+            if len(rows):
+                record(table, "number_format", rows)
+                text = df["SDQ_SCORE"].to_numpy()[rows].astype(str)
+                d.loc[d.index[rows], "SDQ_SCORE"] = np.where(
+                    rng.random(len(rows)) < 0.5,
+                    np.char.add(text, ".0"),
+                    np.char.add(np.char.add(" ", text), " "),
+                )
+        rows = pick(table, "exact_duplicate", free, 1 if i == 0 else 0)
+        if len(rows):
+            record(table, "exact_duplicate", rows)
+            extra[table].append(d.iloc[rows])
+    for table, parts in extra.items():
+        if parts:
+            dirty[table] = pd.concat([dirty[table], *parts], ignore_index=True)
+    faults = (
+        pd.concat(log, ignore_index=True)
+        if log
+        else pd.DataFrame(columns=["table", "fault", "recoverable", "CHILD", "KEY"])
+    )
+    return dirty, faults

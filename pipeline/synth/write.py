@@ -1,0 +1,443 @@
+"""Writing the synthetic LA: the truth as canonical 903 text, each month's truth and raw files.
+
+generate() runs the simulation (simulate.py), then per reporting month takes the tables as known
+at the month's end (_extract, _oc2), injects the faults (faults.py) and writes both copies.
+
+The truth is meant to pass the DfE's SSDA903 validation rules: `tools/validate_903.py` builds a
+year's return from a March extract and runs the DfE validator on it; the rules the synthetic LA
+breaks on purpose (fictional 'ZZ' postcodes, ...) are listed there and in docs/validator.md. So:
+oc2 is the OC2 table of the collection year in progress (every child looked after continuously
+since 1 April, items by age, OC2_RATES); MOTHER is 1/0 for girls; short breaks carry no postcodes
+or URN; URNs follow the placement type; temporary placements have no provider; police protection
+(L1) lasts at most 72 hours and T4 placements 7 days; P2 ends and H5 is registered on 28 October
+2023 and K3 replaces H5/P2 on 1 April 2024 (open placements go on in an RNE T episode).
+
+Besides the faults per row, the raw copy varies per month: file names and header spellings vary,
+the encoding cycles UTF-8 / UTF-8 with BOM / Windows-1252, a header-only `oc3.csv` and a
+zero-byte `notes.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.synth.calibration import OC2_RATES, REGISTERED_FROM, SDQ_REASON_MIX
+from pipeline.synth.faults import _inject
+from pipeline.synth.simulate import (
+    EPOCH,
+    NO_DATE,
+    _birthday,
+    _kid_attributes,
+    _missing,
+    _reviews,
+    _sdq,
+    _simulate,
+)
+
+TABLE_COLUMNS = {
+    "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
+    "episodes": [
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ],
+    "missing": [
+        "CHILD",
+        "DOB",
+        "MISSING",
+        "MIS_START",
+        "MIS_END",
+        "RHI_OFFERED",
+        "RHI_ACCEPTED",
+        "RHI_DATE",
+    ],
+    "sdq": ["CHILD", "SDQ_DATE", "SDQ_SCORE", "SDQ_REASON"],
+    "oc2": [
+        "CHILD",
+        "DOB",
+        "SDQ_SCORE",
+        "SDQ_REASON",
+        "CONVICTED",
+        "HEALTH_CHECK",
+        "IMMUNISATIONS",
+        "TEETH_CHECK",
+        "HEALTH_ASSESSMENT",
+        "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED",
+        "INTERVENTION_OFFERED",
+    ],
+    "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
+}
+FILE_NAMES = {  # raw file name variants, cycled by month
+    "header": ["header.csv", "Header_{m}.CSV", "CHILD HEADER.csv"],
+    "episodes": ["Episodes_{m}.CSV", "episodes.csv", "903 Episodes {m}.csv"],
+    "missing": ["Missing.csv", "missing_episodes_{m}.csv", "MISSING {m}.CSV"],
+    "sdq": ["SDQ history.csv", "sdq_{m}.csv", "SDQ.CSV"],
+    "oc2": ["OC2.csv", "oc2_{m}.csv", "Outcomes OC2.csv"],
+    "reviews": ["Reviews.csv", "reviews_{m}.CSV", "LAC reviews.csv"],
+}
+
+
+def _day(text: str) -> int:
+    """The day number (days since 1970-01-01) of a date."""
+    return int((pd.Timestamp(text) - EPOCH).days)
+
+
+# ---------------------------------------------------------------------------------------------
+# truth tables as canonical 903 text
+
+
+class _Fmt:
+    """Fast day-number / minute-number to text, via a lookup table of every day in range."""
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo = lo
+        days = pd.date_range(pd.Timestamp(lo, unit="D"), pd.Timestamp(hi, unit="D"), freq="D")
+        self.text = np.asarray(days.strftime("%d/%m/%Y"), dtype=object)
+        self.iso = np.asarray(days.strftime("%Y-%m-%d"), dtype=object)
+        hm = np.arange(1440)
+        self.hhmm = np.array(
+            [f"{h:02d}:{m:02d}" for h, m in zip(hm // 60, hm % 60, strict=True)], dtype=object
+        )
+
+    def date(self, day: np.ndarray, iso: bool = False) -> np.ndarray:
+        day = np.asarray(day, dtype=np.int64)
+        blank = (day < 0) | (day >= NO_DATE)
+        table = self.iso if iso else self.text
+        out = table[np.clip(day - self.lo, 0, len(table) - 1)]
+        return np.where(blank, "", out).astype(object)
+
+    def stamp(self, minute: np.ndarray, iso: bool = False) -> np.ndarray:
+        minute = np.asarray(minute, dtype=np.int64)
+        blank = minute < 0
+        day = self.date(np.where(blank, 0, minute // 1440), iso)
+        out = day + " " + self.hhmm[np.mod(minute, 1440)]
+        return np.where(blank, "", out).astype(object)
+
+
+def _postcode(ids: np.ndarray) -> np.ndarray:
+    """Clearly fictional postcodes ('ZZ' outward codes) from integer ids."""
+    ids = np.abs(np.asarray(ids, dtype=np.int64))
+    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"), dtype=object)
+    return (
+        "ZZ"
+        + ((ids % 97) + 1).astype(str).astype(object)
+        + " "
+        + ((ids // 97) % 10).astype(str).astype(object)
+        + letters[(ids // 970) % 20]
+        + letters[(ids // 19400) % 20]
+    )
+
+
+def _urn(place: np.ndarray, ids: np.ndarray, decom: np.ndarray) -> np.ndarray:
+    """Ofsted URNs as the 903 wants them: SC numbers for children's homes, secure units, residential
+    schools and family centres (K1, K2, S1, R3), a supported-accommodation number for K3 and for
+    H5 episodes from 28 October 2023, 'XXXXXXX' for foster and adoptive placements (U1-U6,
+    A3-A6), blank for the rest (P1, P2, R1, R2, R5, T0-T4, Z1, H5 before 28 October 2023)."""
+    place = np.asarray(place, dtype=object)
+    num = (100000 + np.asarray(ids, dtype=np.int64) % 900000).astype(str).astype(object)
+    sc = np.isin(place, ["K1", "K2", "S1", "R3"])
+    supported = (place == "K3") | ((place == "H5") & (np.asarray(decom) >= REGISTERED_FROM))
+    carers = np.isin(place, ["U1", "U2", "U3", "U4", "U5", "U6", "A3", "A4", "A5", "A6"])
+    return np.select([sc, supported, carers], ["SC" + num, "2" + num, "XXXXXXX"], "").astype(object)
+
+
+def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, seed: int) -> dict:
+    """The canonical truth tables as known at `month_end` (text, '' for blank)."""
+    ep = episodes[episodes["DECOM"] <= month_end]
+    open_ = (ep["DEC"].to_numpy() < 0) | (ep["DEC"].to_numpy() > month_end)
+    place = ep["PLACE"].to_numpy(dtype=object)
+    # short breaks (V3/V4) carry no home or placement postcode and no URN
+    short_break = ep["LS"].isin(["V3", "V4"]).to_numpy()
+    episodes_t = pd.DataFrame(
+        {
+            "CHILD": ep["CHILD"].astype(str).to_numpy(dtype=object),
+            "DECOM": fmt.date(ep["DECOM"]),
+            "RNE": ep["RNE"].to_numpy(dtype=object),
+            "LS": ep["LS"].to_numpy(dtype=object),
+            "CIN": ep["CIN"].to_numpy(dtype=object),
+            "PLACE": place,
+            "PLACE_PROVIDER": ep["PLACE_PROVIDER"].to_numpy(dtype=object),
+            "DEC": np.where(open_, "", fmt.date(ep["DEC"])),
+            "REC": np.where(open_, "", ep["REC"].to_numpy(dtype=object)),
+            "REASON_PLACE_CHANGE": np.where(
+                open_, "", ep["REASON_PLACE_CHANGE"].to_numpy(dtype=object)
+            ),
+            "HOME_POST": np.where(short_break, "", _postcode(ep["HOME_POST"].to_numpy() * 7 + 3)),
+            "PL_POST": np.where(
+                short_break,
+                "",
+                np.where(
+                    ep["PL_POST"].to_numpy() < 0,
+                    _postcode(-ep["PL_POST"].to_numpy() * 7 + 3),
+                    _postcode(ep["PL_POST"].to_numpy() * 13 + 5),
+                ),
+            ),
+            "URN": np.where(
+                short_break, "", _urn(place, ep["URN"].to_numpy(), ep["DECOM"].to_numpy())
+            ),
+        }
+    )
+    in_extract = np.unique(ep["CHILD"].to_numpy())
+    kid = kids[kids["CHILD"].isin(in_extract)]
+    # a child who is a mother: her child was born by the extract date, while she was looked after
+    last = ep.groupby("CHILD")["DEC"].last().reindex(kid["CHILD"]).to_numpy()
+    care_end = np.where((last < 0) | (last > month_end), month_end, last)
+    mother = (kid["mc_dob"].to_numpy() <= care_end) & ~kid["short_breaks"].to_numpy()
+    # MOTHER is 1 or 0 for girls, blank for boys and for children only ever on short breaks
+    female = (kid["SEX"].to_numpy() == "2") & ~kid["short_breaks"].to_numpy()
+    header_t = pd.DataFrame(
+        {
+            "CHILD": kid["CHILD"].astype(str).to_numpy(dtype=object),
+            "SEX": kid["SEX"].to_numpy(dtype=object),
+            "DOB": fmt.date(kid["DOB"]),
+            "ETHNIC": kid["ETHNIC"].to_numpy(dtype=object),
+            "UPN": kid["UPN"].to_numpy(dtype=object),
+            "MOTHER": np.where(mother, "1", np.where(female, "0", "")).astype(object),
+            "MC_DOB": np.where(mother, fmt.date(kid["mc_dob"]), ""),
+        }
+    )
+    end_minute = (month_end + 1) * 1440
+    mi = missing[missing["MIS_START"] < end_minute]
+    ended = mi["MIS_END"].to_numpy() < end_minute
+    rhi_known = ended & (mi["RHI_DATE"].to_numpy() < end_minute)
+    missing_t = pd.DataFrame(
+        {
+            "CHILD": mi["CHILD"].astype(str).to_numpy(dtype=object),
+            "DOB": fmt.date(mi["DOB"]),
+            "MISSING": mi["MISSING"].to_numpy(dtype=object),
+            "MIS_START": fmt.stamp(mi["MIS_START"]),
+            "MIS_END": np.where(ended, fmt.stamp(mi["MIS_END"]), ""),
+            "RHI_OFFERED": np.where(ended, mi["RHI_OFFERED"].to_numpy(dtype=object), ""),
+            "RHI_ACCEPTED": np.where(ended, mi["RHI_ACCEPTED"].to_numpy(dtype=object), ""),
+            "RHI_DATE": np.where(rhi_known, fmt.stamp(mi["RHI_DATE"]), ""),
+        }
+    )
+    sq = sdq[sdq["SDQ_DATE"] <= month_end]
+    sdq_t = pd.DataFrame(
+        {
+            "CHILD": sq["CHILD"].astype(str).to_numpy(dtype=object),
+            "SDQ_DATE": fmt.date(sq["SDQ_DATE"]),
+            "SDQ_SCORE": sq["SDQ_SCORE"].to_numpy(dtype=object),
+            "SDQ_REASON": sq["SDQ_REASON"].to_numpy(dtype=object),
+        }
+    )
+    oc2_t = _oc2(month_end, kids, episodes, sq, seed, fmt)
+    rv = reviews[reviews["REVIEW"] <= month_end]
+    reviews_t = pd.DataFrame(
+        {
+            "CHILD": rv["CHILD"].astype(str).to_numpy(dtype=object),
+            "DOB": fmt.date(rv["DOB"]),
+            "REVIEW": fmt.date(rv["REVIEW"]),
+            "REVIEW_CODE": rv["REVIEW_CODE"].to_numpy(dtype=object),
+        }
+    )
+    return {
+        "header": header_t,
+        "episodes": episodes_t,
+        "missing": missing_t,
+        "sdq": sdq_t,
+        "oc2": oc2_t,
+        "reviews": reviews_t,
+    }
+
+
+def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt) -> pd.DataFrame:
+    """The 903 OC2 table of the collection year in progress, as known at `month_end`: one row per
+    child looked after continuously since 1 April (the DfE's 12 months at 31 March, counted to
+    the extract date: no period starting or ending in the year, no short break), with the latest
+    SDQ of the year (or a reason: SDQ1 for a child turning 4 or 17 in the year, else drawn from
+    SDQ_REASON_MIX) and the health and offending items for the child's age at 31 March (OC2_RATES;
+    drawn once per child and collection year, so every extract of a year agrees)."""
+    stamp = pd.Timestamp(month_end, unit="D")
+    year = stamp.year - (stamp.month < 4)
+    year_start, year_end = _day(f"{year}-04-01"), _day(f"{year + 1}-03-31")
+    ep = episodes[episodes["DECOM"] <= month_end]
+    dec = ep["DEC"].to_numpy()
+    closed = (dec >= 0) & (dec <= month_end)
+    during = closed & (dec >= year_start) | ~closed
+    enters = (ep["RNE"].to_numpy() == "S") & (ep["DECOM"].to_numpy() > year_start)
+    leaves = closed & (ep["REC"].to_numpy() != "X1") & (dec >= year_start) & (dec < month_end)
+    short_break = ep["LS"].isin(["V3", "V4"]).to_numpy() & during
+    flags = (
+        pd.DataFrame(
+            {
+                "CHILD": ep["CHILD"].to_numpy(),
+                "during": during,
+                "out": enters | leaves | short_break,
+            }
+        )
+        .groupby("CHILD")[["during", "out"]]
+        .any()
+    )
+    child = flags.index[flags["during"] & ~flags["out"]].to_numpy()
+    all_kids = kids["CHILD"].to_numpy()
+    pos = np.searchsorted(all_kids, child)
+    dob = kids["DOB"].to_numpy()[pos]
+    latest = sq[sq["SDQ_DATE"] >= year_start].drop_duplicates("CHILD", keep="last")
+    latest = latest.set_index("CHILD").reindex(child)
+    score = latest["SDQ_SCORE"].fillna("").to_numpy(dtype=object)
+    reason = latest["SDQ_REASON"].fillna("").to_numpy(dtype=object)
+    b4, b5, b10, b17 = (_birthday(dob, y) for y in (4, 5, 10, 17))
+    u = np.random.default_rng([seed, 9, year]).random((len(all_kids), 9))[pos]
+    none_yet = (score == "") & (reason == "")
+    turning = ((b4 >= year_start) & (b4 <= year_end)) | ((b17 >= year_start) & (b17 <= year_end))
+    due = (b4 <= year_start) & (b17 > year_end)
+    keys = np.array(list(SDQ_REASON_MIX), dtype=object)
+    cum = np.cumsum(list(SDQ_REASON_MIX.values()))
+    drawn = keys[np.minimum(np.searchsorted(cum / cum[-1], u[:, 8]), len(keys) - 1)]
+    reason = np.where(none_yet & turning, "SDQ1", np.where(none_yet & due, drawn, reason))
+
+    def item(k: int, rate: float, applies) -> np.ndarray:
+        return np.where(applies, np.where(u[:, k] < rate, "1", "0"), "").astype(object)
+
+    everyone = np.ones(len(child), dtype=bool)
+    misuse = item(5, OC2_RATES["SUBSTANCE_MISUSE"], b10 < year_end)
+    misuse = np.where(misuse == "", "0", misuse)
+    received = item(6, OC2_RATES["INTERVENTION_RECEIVED"], misuse == "1")
+    out = pd.DataFrame(
+        {
+            "CHILD": child.astype(str).astype(object),
+            "DOB": fmt.date(dob),
+            "SDQ_SCORE": score,
+            "SDQ_REASON": reason.astype(object),
+            "CONVICTED": item(0, OC2_RATES["CONVICTED"], b10 < year_end),
+            "HEALTH_CHECK": item(1, OC2_RATES["HEALTH_CHECK"], b5 > year_end),
+            "IMMUNISATIONS": item(2, OC2_RATES["IMMUNISATIONS"], everyone),
+            "TEETH_CHECK": item(3, OC2_RATES["TEETH_CHECK"], everyone),
+            "HEALTH_ASSESSMENT": item(4, OC2_RATES["HEALTH_ASSESSMENT"], everyone),
+            "SUBSTANCE_MISUSE": misuse,
+            "INTERVENTION_RECEIVED": received,
+            "INTERVENTION_OFFERED": item(7, OC2_RATES["INTERVENTION_OFFERED"], received == "0"),
+        }
+    )
+    return out[TABLE_COLUMNS["oc2"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def _csv_bytes(frame: pd.DataFrame, columns: list[str] | None = None, encoding: str = "utf-8"):
+    """`frame` as CSV bytes (optionally under other column names), LF line ends."""
+    buf = io.StringIO()
+    out = frame if columns is None else frame.set_axis(columns, axis=1)
+    out.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue().encode(encoding)
+
+
+def _raw_columns(columns: list[str], style: int) -> list[str]:
+    """Header spellings of the raw copy: 0 as is, 1 title case with spaces, 2 lower case."""
+    if style == 1:
+        return [c.replace("_", " ").title() if c != "CHILD" else " Child " for c in columns]
+    if style == 2:
+        return [c.lower() for c in columns]
+    return list(columns)
+
+
+def _write_month(
+    folder_truth: Path,
+    folder_raw: Path,
+    month: str,
+    index: int,
+    truth: dict,
+    dirty: dict,
+    faults: pd.DataFrame,
+) -> None:
+    """Write one month: truth tables and faults.csv, and the raw copy with its file names,
+    header spellings and encoding cycled by `index`, plus oc3.csv and notes.csv."""
+    folder_truth.mkdir(parents=True, exist_ok=True)
+    folder_raw.mkdir(parents=True, exist_ok=True)
+    for table, frame in truth.items():
+        (folder_truth / f"{table}.csv").write_bytes(_csv_bytes(frame))
+    (folder_truth / "faults.csv").write_bytes(_csv_bytes(faults))
+    encoding = ["utf-8", "utf-8-sig", "cp1252"][index % 3]
+    for table, frame in dirty.items():
+        name = FILE_NAMES[table][index % len(FILE_NAMES[table])].format(m=month)
+        cols = _raw_columns(list(frame.columns), (index + len(table)) % 3)
+        (folder_raw / name).write_bytes(_csv_bytes(frame, cols, encoding))
+    (folder_raw / "oc3.csv").write_bytes(b"CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n")
+    (folder_raw / "notes.csv").write_bytes(b"")
+
+
+def looked_after(episodes: pd.DataFrame, day: int) -> int:
+    """Children looked after at the end of `day` (day numbers; short breaks excluded)."""
+    ep = episodes[~episodes["LS"].isin(["V3", "V4"])]
+    dec = ep["DEC"].to_numpy()
+    on = (ep["DECOM"].to_numpy() <= day) & ((dec < 0) | (dec > day))
+    return int(ep.loc[on, "CHILD"].nunique())
+
+
+def generate(
+    out_root: Path,
+    *,
+    seed: int = 903,
+    history_start: str = "2007-04",
+    end: str = "2017-01",
+    months: int = 12,
+    scale: float = 1.0,
+    faults: bool = True,
+    progress: bool = False,
+) -> dict:
+    """Simulate the LA and write raw/YYYY-MM (dirty) and truth/YYYY-MM (clean + faults.csv).
+
+    Returns {"months": {YYYY-MM: {"looked_after", "rows", "faults"}}, "children", "episodes"}.
+    """
+    out_root = Path(out_root)
+    history = _day(pd.Period(history_start, freq="M").start_time)
+    end_period = pd.Period(end, freq="M")
+    horizon = _day(end_period.end_time.normalize())
+    report = [end_period - k for k in range(months - 1, -1, -1)]
+    kids, episodes, periods = _simulate(seed, history, horizon, scale, progress)
+    kids = _kid_attributes(np.random.default_rng([seed, 5]), kids)
+    missing = _missing(np.random.default_rng([seed, 6]), episodes, kids, horizon)
+    regular = periods  # short breaks get no SDQs or reviews
+    sdq = _sdq(np.random.default_rng([seed, 7]), regular, kids, horizon)
+    reviews = _reviews(np.random.default_rng([seed, 8]), regular, kids, horizon)
+    fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, horizon + 400)
+    summary: dict = {"months": {}, "children": int(len(kids)), "episodes": int(len(episodes))}
+    iterator = report
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(report, desc="synthetic months", unit="month")
+    for period in iterator:
+        month = str(period)
+        month_end = _day(period.end_time.normalize())
+        truth = _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed)
+        if faults:
+            rng = np.random.default_rng([seed, 100, period.year, period.month])
+            dirty, fault_log = _inject(truth, rng)
+        else:
+            dirty = truth
+            fault_log = pd.DataFrame(columns=["table", "fault", "recoverable", "CHILD", "KEY"])
+        _write_month(
+            out_root / "truth" / month,
+            out_root / "raw" / month,
+            month,
+            period.year * 12 + period.month,
+            truth,
+            dirty,
+            fault_log,
+        )
+        summary["months"][month] = {
+            "looked_after": looked_after(episodes, month_end),
+            "rows": {t: int(len(f)) for t, f in truth.items()},
+            "faults": int(len(fault_log)),
+        }
+    return summary

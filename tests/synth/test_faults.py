@@ -1,0 +1,41 @@
+"""Fault injection (pipeline.synth.faults): every kind injected and logged, the raw files carry
+them, and the no-faults option."""
+
+from __future__ import annotations
+
+from pipeline import synth
+from tests.builders import SYNTH_MONTHS, generate_small, truth_table
+
+
+def test_every_fault_kind_is_injected(small):
+    root, _ = small
+    for month in SYNTH_MONTHS:
+        faults = truth_table(root, month, "faults")
+        assert set(faults["fault"]) == set(synth.FAULT_RATES)
+        recoverable = faults.groupby("fault")["recoverable"].first()
+        for kind, flag in synth.RECOVERABLE.items():
+            assert recoverable[kind] == str(flag)
+        lost = faults[faults["recoverable"] == "False"]
+        # at most one unrecoverable/structural fault per child
+        structural = faults[
+            (faults["recoverable"] == "False") | (faults["fault"] == "episode_overlap")
+        ]
+        assert not structural["CHILD"].duplicated().any()
+        rows = sum(len(truth_table(root, month, t)) for t in synth.TABLE_COLUMNS)
+        assert len(lost) < 0.01 * rows
+
+
+def test_raw_files_read_back_with_the_faults(small):
+    root, _ = small
+    raw = root / "raw" / "2017-01"
+    episodes = next(p for p in raw.iterdir() if "pisode" in p.name)
+    text = episodes.read_bytes().decode("utf-8-sig", errors="replace")
+    truth = (root / "truth" / "2017-01" / "episodes.csv").read_text()
+    assert text.count("\n") > truth.count("\n")  # duplicates (exact and conflicting) appended
+    assert (raw / "oc3.csv").read_text().strip() == "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM"
+
+
+def test_no_faults_option_writes_raw_equal_to_truth_content(tmp_path):
+    generate_small(tmp_path, months=1, faults=False)
+    faults = truth_table(tmp_path, "2017-01", "faults")
+    assert faults.empty
