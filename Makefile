@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-MONTHS ?= 2016-02:2017-01
 JOBS   ?= 2
+MONTHS ?=# empty: the months in config/la.toml [reporting] default_months
 
-.PHONY: report test test-fast lint lab data bench validate clean-outputs
+.PHONY: report test test-fast lint lab data bench clean-outputs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,19 +18,18 @@ $(STAMP): pyproject.toml
 ## report: set up, make synthetic data if data/raw is empty, run every notebook for each month
 report: $(STAMP)
 	@if [ -z "$$(ls -d data/raw/????-?? 2>/dev/null)" ]; then $(PY) -m pipeline synth; fi
-	$(PY) -m pipeline run --months $(MONTHS) --jobs $(JOBS)
+	$(PY) -m pipeline run --jobs $(JOBS) $(if $(MONTHS),--months $(MONTHS))
 
-## test: set up and run the whole test suite (lint included)
-test: $(STAMP)
-	$(PY) -m ruff check pipeline tests notebooks
+## test: set up, lint (style and formatting) and run the whole test suite
+test: lint
 	$(PY) -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: lint
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(PY) -m ruff check pipeline tests notebooks
-	$(PY) -m ruff format --check pipeline tests
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 ## lab: open JupyterLab on the notebooks
 lab: $(STAMP)

@@ -110,8 +110,21 @@ def time_report(months: str) -> dict:
     output and processed folders, then an unchanged re-run (after set-up)."""
     root = repo_root()
     work = Path(tempfile.mkdtemp(prefix="lac-pack-bench-report-"))
-    cmd = [sys.executable, "-m", "pipeline", "run", "--months", months, "--quiet", "--jobs", "2",
-           "--outputs", str(work / "outputs"), "--processed", str(work / "processed")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--months",
+        months,
+        "--quiet",
+        "--jobs",
+        "2",
+        "--outputs",
+        str(work / "outputs"),
+        "--processed",
+        str(work / "processed"),
+    ]
     t0 = time.perf_counter()
     first = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     t_first = time.perf_counter() - t0
@@ -153,7 +166,9 @@ def run(national: bool, report: bool, month: str = "2017-01") -> list[dict]:
     la = time_indicators(la_raw, month)
     command = time_kpis_command(la_raw, month)
     rows.append(_row("kpis_command_la_s", command["wall_s"], "whole command, cleaning included"))
-    rows.append(_row("kpis_month_la_s", la["month_s"], f"indicators only, {la['episodes']:,} episodes"))
+    rows.append(
+        _row("kpis_month_la_s", la["month_s"], f"indicators only, {la['episodes']:,} episodes")
+    )
     rows.append(_row("series_24m_ratio", la["series_s"] / max(la["month_s"], 1e-9), "LA scale"))
     cleaning = time_cleaning(la_raw)
     rows.append(_row("clean_vs_pyarrow_ratio", cleaning["ratio"], "LA scale"))
@@ -163,8 +178,13 @@ def run(national: bool, report: bool, month: str = "2017-01") -> list[dict]:
         command = time_kpis_command(nat_raw, month)
         rows.append(_row("kpis_command_national_s", command["wall_s"], "whole command"))
         rows.append(_row("kpis_command_national_peak_gb", command["peak_gb"], "whole command"))
-        rows.append(_row("kpis_month_national_s", nat["month_s"],
-                         f"indicators only, {nat['episodes']:,} episodes"))
+        rows.append(
+            _row(
+                "kpis_month_national_s",
+                nat["month_s"],
+                f"indicators only, {nat['episodes']:,} episodes",
+            )
+        )
         rows.append(_row("kpis_month_national_peak_gb", nat["peak_gb"], "incl. cleaning in memory"))
         rows.append(
             _row("series_24m_ratio", nat["series_s"] / max(nat["month_s"], 1e-9), "national")
@@ -179,7 +199,9 @@ def run(national: bool, report: bool, month: str = "2017-01") -> list[dict]:
         cleaning = time_cleaning(nat_raw)
         rows.append(_row("clean_vs_pyarrow_ratio", cleaning["ratio"], "national scale"))
     if report:
-        rep = time_report("2016-02:2017-01")
+        from pipeline.config import load_settings
+
+        rep = time_report(load_settings().default_months)
         rows.append(_row("report_12_months_s", rep["report_s"], "ok" if rep["ok"] else "FAILED"))
         rows.append(_row("report_rerun_s", rep["rerun_s"], "unchanged inputs"))
     return rows

@@ -91,7 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_settings
     from pipeline.run.batch import run_batch, summary_text
 
-    months = parse_months(args.months or load_settings(args.config).default_months)
+    months = args.months or load_settings(args.config).default_months
+    if not months:
+        raise MonthError("no months given: pass --months or set [reporting] default_months")
+    months = parse_months(months)
     result = run_batch(
         months,
         notebooks_dir=resolve(args.notebooks),
@@ -164,8 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="months run in parallel")
     p.add_argument("--config", default=None, help="settings file (default config/la.toml)")
     p.add_argument("--force", action="store_true", help="re-run months even if unchanged")
-    p.add_argument("--no-clean", action="store_true",
-                   help="do not clean the month first (for notebooks that need no cleaned data)")
+    p.add_argument(
+        "--no-clean",
+        action="store_true",
+        help="do not clean the month first (for notebooks that need no cleaned data)",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
 

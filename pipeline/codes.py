@@ -58,4 +58,4 @@ def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Se
 
 def collection_years(dates: pd.Series) -> pd.Series:
     """Vectorised collection year (April-March, as the starting calendar year) of a datetime Series."""
-    return dates.dt.year - (dates.dt.month < 4).astype("Int64")
+    return dates.dt.year.astype("Int64") - (dates.dt.month < 4).astype("Int64")

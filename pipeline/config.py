@@ -17,9 +17,12 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    la_name: str = "Synthetic Borough Council"
-    population_0_17: int = 56400
-    default_months: str = "2016-02:2017-01"
+    """Every setting with its default: SPEC defaults for the policy choices; the authority's own
+    facts (name, population, months, targets, benchmarks) come from config/la.toml."""
+
+    la_name: str = "Local authority"
+    population_0_17: int | None = None  # without it there is no rate per 10,000
+    default_months: str | None = None  # months `run` reports when --months is not given
     suppression_enabled: bool = True
     suppression_threshold: int = 5
     max_quarantined_pct: float = 2.0

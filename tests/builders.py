@@ -364,3 +364,152 @@ def values_at(tidy: pd.DataFrame, period_end) -> dict[str, tuple[float, float, f
         row.indicator: (row.value, row.numerator, row.denominator)
         for row in rows.itertuples(index=False)
     }
+
+
+# ---------------------------------------------------------------------------------- raw files
+
+HEADER_CSV = ",".join(data.tables()["header"]["required"]) + "\n"
+EPISODES_CSV = ",".join(data.tables()["episodes"]["required"]) + "\n"
+HEADER_ROW = "1,1,01/01/2010,WBRI,,,\n"
+EPISODE_ROW = "1,01/04/2016,S,C2,N1,U4,PR1,,,,ZZ1 1AA,ZZ1 2BB,SC1\n"
+
+
+def write(folder, name, text, encoding="utf-8"):
+    """Write a raw extract file (text in the given encoding)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(text.encode(encoding))
+
+
+def write_minimal_month(folder, episodes=EPISODE_ROW):
+    """A month folder holding the two mandatory tables: one child, its episode rows."""
+    write(folder, "header.csv", HEADER_CSV + HEADER_ROW)
+    write(folder, "episodes.csv", EPISODES_CSV + episodes)
+
+
+# ---------------------------------------------------------------------------------- hand-built LAs
+# (the indicator, series and analysis tests share them; each documents its worked answers)
+
+
+def looked_after_fixture():
+    return tables_of(
+        spell(1, [("01/01/2016", "S", "U4")]),  # open: looked after
+        spell(2, [("01/06/2016", "S", "U4")], end="31/01/2017"),  # left on R: not looked after
+        spell(3, [("31/01/2017", "S", "U4")]),  # started on R: looked after, a January start
+        spell(4, [("20/01/2017", "S", "U6")], end="05/02/2017", ls="V3"),  # short break: ignored
+        spell(5, [("01/06/2016", "S", "U4")], end="10/02/2017"),  # leaves after R: looked after
+        # a move in January (X1): one child, no start
+        spell(6, [("01/06/2016", "S", "U4", "CARPL"), ("15/01/2017", "P", "U6")]),
+        spell(7, [("01/01/2017", "S", "U4")], end="15/01/2017"),  # in and out in January
+        # left 20/12/2016, back 05/01/2017: a December end and a January start
+        spell(8, [("01/03/2016", "S", "U4")], end="20/12/2016"),
+        spell(8, [("05/01/2017", "S", "U4")]),
+    )
+
+
+def three_plus_fixture():
+    return tables_of(
+        # A: U4 ended 31/01/2016, the day before the year -> only U6 and K2 overlap: 2
+        spell("A", [("01/06/2015", "S", "U4", "CARPL"), ("31/01/2016", "P", "U6", "CARPL"),
+                    ("01/06/2016", "P", "K2")]),
+        # B: U4 ended 01/02/2016, the year's first day -> overlaps: 3
+        spell("B", [("01/06/2015", "S", "U4", "CARPL"), ("01/02/2016", "P", "U6", "CARPL"),
+                    ("01/06/2016", "P", "K2")]),
+        # C: a carer's holiday (T3) and the return fold into the U4 placement: 2
+        spell("C", [("01/03/2016", "S", "U4"), ("01/05/2016", "P", "T3"),
+                    ("15/05/2016", "P", "U4", "CREQB"), ("01/09/2016", "P", "U6")]),
+        # D: two placements in a period that ended, then a new period: 3 across periods
+        spell("D", [("01/03/2016", "S", "U4", "CARPL"), ("01/04/2016", "P", "U6")],
+              end="01/05/2016"),
+        spell("D", [("01/10/2016", "S", "K2")]),
+        # E: 3 placements but left care 20/01/2017: not in the denominator
+        spell("E", [("01/03/2016", "S", "U4", "CARPL"), ("01/04/2016", "P", "U6", "CARPL"),
+                    ("01/05/2016", "P", "K2")], end="20/01/2017"),
+        # F: same carer moving house twice (RNE T): 1 placement by default, 3 if T/U count
+        spell("F", [("01/03/2016", "S", "U4", "PLACE"), ("01/06/2016", "T", "U4", "PLACE", "ZZ2"),
+                    ("01/09/2016", "T", "U4", None, "ZZ3")]),
+        # G: moves on R itself: U4, U6 (ends on R) and K2 (starts on R) all overlap -> 3
+        spell("G", [("01/01/2016", "S", "U4", "CARPL"), ("01/06/2016", "P", "U6", "CREQB"),
+                    ("31/01/2017", "P", "K2")]),
+    )  # fmt: skip
+
+
+def moves_fixture():
+    return tables_of(
+        # G: two January moves; the U4 placement broke down (CREQB) on 10/01
+        spell("G", [("01/06/2016", "S", "U4", "CREQB"), ("10/01/2017", "P", "U6", "CARPL"),
+                    ("20/01/2017", "P", "K2")]),
+        # H: period start (not a move) and a same-carer move (RNE T, not a move by default)
+        spell("H", [("05/01/2017", "S", "U4", "PLACE"), ("15/01/2017", "T", "U4", None, "ZZ5")]),
+        # I: a temporary placement and the return to the same carer: no move
+        spell("I", [("01/01/2016", "S", "U4"), ("03/01/2017", "P", "T4"),
+                    ("08/01/2017", "P", "U4")]),
+        # J: CREQB on an episode that ends the period: left care, not a disruption
+        spell("J", [("01/06/2016", "S", "U4", "CREQB")], end="25/01/2017"),
+        # K: a move after an allegation: a move, not a breakdown
+        spell("K", [("01/06/2016", "S", "U4", "ALLEG"), ("12/01/2017", "P", "U6")]),
+        # L: same-day moves: U6 lasts no time (LAREQ breakdown), K2 follows the same day
+        spell("L", [("01/06/2016", "S", "U4", "CARPL"), ("10/01/2017", "P", "U6", "LAREQ"),
+                    ("10/01/2017", "P", "K2")]),
+        # M: a December move and breakdown
+        spell("M", [("01/06/2016", "S", "U4", "CREQO"), ("20/12/2016", "P", "U6")]),
+    )  # fmt: skip
+
+
+def stability_fixture():
+    return tables_of(
+        spell(1, [("31/07/2014", "S", "U4")]),  # in care exactly 30 months, same carer: stable
+        spell(2, [("01/08/2014", "S", "U4")]),  # a day short of 30 months: not counted
+        spell(3, [("01/01/2012", "S", "U4")]),  # 16 on R (born 31/01/2001): not counted
+        # 15 (born 01/02/2001); placement began exactly 24 months before R: stable
+        spell(4, [("01/01/2012", "S", "U4", "CARPL"), ("31/01/2015", "P", "U6")]),
+        # placement began a day after R - 24 months: not stable
+        spell(5, [("01/01/2012", "S", "U4", "CARPL"), ("01/02/2015", "P", "U6")]),
+        # adoption placement (A4) since 01/06/2016 + previous foster placement from 01/01/2014
+        # together began before R - 24 months: stable
+        spell(6, [("01/01/2014", "S", "U4", "CARPL"), ("01/06/2016", "P", "A4")]),
+        # A6 after a placement that began 01/03/2015: together too recent: not stable
+        spell(7, [("01/01/2014", "S", "U4", "CARPL"), ("01/03/2015", "P", "U6", "CARPL"),
+                  ("01/06/2016", "P", "A6")]),
+        # placed for adoption with the current foster carer (A3): the same placement: stable
+        spell(8, [("01/01/2014", "S", "U4"), ("01/06/2016", "P", "A3")]),
+        # a residential move after a long foster placement: only adoption combines: not stable
+        spell(9, [("01/01/2014", "S", "U4", "CARPL"), ("01/06/2016", "P", "K2")]),
+        # a hospital stay (T1) and return to the same carer: still the 2014 placement: stable
+        spell(10, [("01/01/2014", "S", "U4", None, "AA1"), ("01/05/2016", "P", "T1", None, "HH1"),
+                   ("20/05/2016", "P", "U4", None, "AA1")]),
+        spell(11, [("01/01/2012", "S", "U4")], end="31/01/2017"),  # left care on R
+        # re-entered care 01/03/2016: the current period is under 30 months: not counted
+        spell(12, [("01/01/2010", "S", "U4")], end="01/01/2013"),
+        spell(12, [("01/03/2016", "S", "U4")]),
+        dobs={3: "31/01/2001", 4: "01/02/2001"},
+    )  # fmt: skip
+
+
+def sdq_fixture(with_sdq=True, oc2=None):
+    return tables_of(
+        spell(1, [("01/02/2016", "S", "U4")]),  # in care from the year's first day: eligible
+        spell(2, [("02/02/2016", "S", "U4")]),  # a day short of 12 months: not eligible
+        spell(3, [("01/01/2013", "S", "U4")]),  # 5 exactly on R: eligible
+        spell(4, [("01/01/2010", "S", "U4")]),  # 17: not eligible
+        spell(5, [("01/01/2010", "S", "K2")]),  # 16: eligible
+        spell(6, [("01/01/2013", "S", "U4")]),  # 4: not eligible
+        spell(7, [("01/01/2012", "S", "U4")]),  # eligible, a reason (no score) only
+        # left and came back 01/06/2016: not continuously looked after
+        spell(8, [("01/01/2012", "S", "U4")], end="01/05/2016"),
+        spell(8, [("01/06/2016", "S", "U4")]),
+        spell(9, [("01/01/2012", "S", "U4")]),  # eligible; a score after R is ignored
+        # a placement move in the year does not break continuity: eligible, no score
+        spell(12, [("01/01/2012", "S", "U4", "CARPL"), ("01/06/2016", "P", "U6")]),
+        dobs={3: "31/01/2012", 4: "01/06/1999", 5: "01/06/2000", 6: "01/06/2012"},
+        sdq=[
+            (1, "01/12/2015", 25), (1, "01/06/2016", 12), (1, "01/12/2016", 20),
+            (2, "01/12/2016", 30),
+            (3, "31/01/2016", 15),  # the day before the year: not in the 12 months
+            (4, "01/06/2016", 18),
+            (5, "01/02/2016", 17),  # the year's first day: in the 12 months
+            (7, "01/06/2016", None),
+            (8, "01/03/2016", 10),
+            (9, "01/08/2016", 13), (9, "15/02/2017", 35),
+        ] if with_sdq else None,
+        oc2=oc2,
+    )  # fmt: skip

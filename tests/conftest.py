@@ -13,8 +13,9 @@ def small_synth(tmp_path_factory):
     """
     synth = pytest.importorskip("pipeline.synth")
     root = tmp_path_factory.mktemp("synth")
-    synth.generate(root, seed=11, history_start="2010-04", end="2017-01", months=2, scale=0.25,
-                   progress=False)
+    synth.generate(
+        root, seed=11, history_start="2010-04", end="2017-01", months=2, scale=0.25, progress=False
+    )
     return root
 
 
@@ -25,7 +26,7 @@ def rendered_outputs(small_synth, tmp_path_factory):
     Returns the output root (YYYY-MM/ folders, index.html, last_run.json).
     """
     from pipeline.paths import repo_root
-    from pipeline.runner import run_batch
+    from pipeline.run.batch import run_batch
 
     work = tmp_path_factory.mktemp("batch")
     out = work / "outputs"

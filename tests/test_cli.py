@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from pipeline.cli import main
-from tests.test_load import EP_ROW, EPISODES, HEADER, write
+from tests.builders import EPISODE_ROW, EPISODES_CSV, HEADER_CSV, HEADER_ROW, write
 
 
 @pytest.mark.parametrize("command", ["synth", "clean", "kpis", "run", "bench"])
@@ -23,8 +23,8 @@ def test_help(command, capsys):
 def test_missing_column_is_one_line_exit_2_no_traceback(tmp_path):
     month = tmp_path / "2017-01"
     month.mkdir()
-    write(month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
-    write(month, "episodes.csv", EPISODES.replace(",DECOM", "") + "1,S,C2,N1,U4,PR1,,,,,,\n")
+    write(month, "header.csv", HEADER_CSV + HEADER_ROW)
+    write(month, "episodes.csv", EPISODES_CSV.replace(",DECOM", "") + "1,S,C2,N1,U4,PR1,,,,,,\n")
     proc = subprocess.run(
         [
             sys.executable,
@@ -55,8 +55,8 @@ def test_bad_month_is_one_line_exit_2(capsys):
 def test_clean_writes_parquet_and_quality(tmp_path, capsys):
     month = tmp_path / "raw" / "2017-01"
     month.mkdir(parents=True)
-    write(month, "header.csv", HEADER + "1,1,01/01/2010,WBRI,,,\n")
-    write(month, "episodes.csv", EPISODES + EP_ROW + EP_ROW)
+    write(month, "header.csv", HEADER_CSV + HEADER_ROW)
+    write(month, "episodes.csv", EPISODES_CSV + EPISODE_ROW + EPISODE_ROW)
     assert (
         main(
             [
@@ -96,11 +96,23 @@ def test_kpis_writes_every_indicator_with_spec_columns(small_synth, tmp_path, ca
     from pipeline.indicators import indicator_register
 
     out = tmp_path / "kpis.csv"
-    assert main(["kpis", "--month", "2017-01", "--raw", str(small_synth / "raw"), "--out",
-                 str(out)]) == 0
+    assert (
+        main(["kpis", "--month", "2017-01", "--raw", str(small_synth / "raw"), "--out", str(out)])
+        == 0
+    )
     table = pd.read_csv(out)
-    assert list(table.columns[:10]) == ["indicator", "label", "period_end", "value", "numerator",
-                                        "denominator", "unit", "higher_is_better", "target", "rag"]
+    assert list(table.columns[:10]) == [
+        "indicator",
+        "label",
+        "period_end",
+        "value",
+        "numerator",
+        "denominator",
+        "unit",
+        "higher_is_better",
+        "target",
+        "rag",
+    ]
     assert list(table["indicator"]) == list(indicator_register())
     row = table.set_index("indicator").loc["placements_3plus_pct"]
     assert row["value"] == pytest.approx(100 * row["numerator"] / row["denominator"])

@@ -14,7 +14,32 @@ def test_shipped_config_loads():
 
 
 def test_defaults_without_file():
-    assert Settings().suppression_threshold == 5
+    s = Settings()
+    assert s.suppression_threshold == 5 and s.sdq_threshold == 18 and s.sdq_window_months == 36
+    assert s.population_0_17 is None and s.default_months is None and s.targets == {}
+
+
+def test_shipped_config_sets_only_what_differs_from_the_defaults():
+    import dataclasses
+    import tomllib
+
+    from pipeline.config import _SCHEMA
+    from pipeline.paths import repo_root
+
+    raw = tomllib.loads((repo_root() / "config" / "la.toml").read_text(encoding="utf-8"))
+    defaults = Settings()
+    for (section, key), (field, _, _) in _SCHEMA.items():
+        value = raw.get(section, {}).get(key) if section else raw.get(key)
+        if value is not None:
+            default = getattr(defaults, field)
+            assert value != (list(default) if isinstance(default, tuple) else default), (
+                f"config/la.toml repeats the default of {section + '.' if section else ''}{key}"
+            )
+    assert {f.name for f in dataclasses.fields(Settings)} >= {f for f, _, _ in _SCHEMA.values()}
+
+
+def test_population_is_optional():
+    assert settings_from_dict({"la_name": "X"}).population_0_17 is None
 
 
 @pytest.mark.parametrize(

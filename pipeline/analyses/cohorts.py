@@ -20,7 +20,7 @@ def sdq_at_or_above_threshold(model: Model, ref_date) -> pd.DataFrame:
     """Children looked after at R, in a placement, whose latest SDQ score dated on or before R is
     at or above the targeting threshold.
 
-    Columns: CHILD, age, place, place_group, placement_start, days_in_placement, sdq_score,
+    Columns: CHILD, age, place and place_group (the placement type in force at R), placement_start, days_in_placement, sdq_score,
     sdq_date, sdq_band, moves_12m (new placements other than a period's first starting in the
     year to R), disruptions_12m (placements disrupting in the year to R), missing_90d / away_90d
     (episodes starting in the 90 days to R). Highest score first.
@@ -33,12 +33,14 @@ def sdq_at_or_above_threshold(model: Model, ref_date) -> pd.DataFrame:
     when, score = sdq.latest_scores(history, model.care.children, cur.child, refs[cur.ref])
     high = ~np.isnan(score) & (score >= model.settings.sdq_threshold)
     now = pl.iloc[cur.rows[high]]
+    episode = care.in_care_on(model.care, cur.child[high], refs[cur.ref[high]])
+    place = pd.Series(model.care.episodes["place_in_force"].array.take(episode), dtype="str")
     result = pd.DataFrame(
         {
             "CHILD": now["CHILD"].to_numpy(),
             "age": dates.whole_years(now["DOB"], r).astype("Int64").to_numpy(),
-            "place": now["place"].to_numpy(),
-            "place_group": now["place_group"].to_numpy(),
+            "place": place.to_numpy(),
+            "place_group": vocab.place_group(place).to_numpy(),
             "placement_start": now["start"].to_numpy(),
             "days_in_placement": (r - now["start"]).dt.days.to_numpy(),
             "sdq_score": score[high].astype("int64"),

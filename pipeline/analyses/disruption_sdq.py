@@ -599,7 +599,9 @@ def cox_model(frame: pd.DataFrame, adjust: bool = True) -> ModelFit:
             if type(exc).__name__ in ("ConvergenceError", "LinAlgError", "ValueError"):
                 continue
             raise
-        return ModelFit("cox", n, events, "fitted", hr, lo, hi, float(row["p"]), adjusted, reference)
+        return ModelFit(
+            "cox", n, events, "fitted", hr, lo, hi, float(row["p"]), adjusted, reference
+        )
     return ModelFit("cox", n, events, "not_fitted")
 
 

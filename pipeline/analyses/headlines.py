@@ -31,13 +31,13 @@ HEADLINE_COLUMNS = [
 ]
 
 
-def headline_figures(series: pd.DataFrame, ids: list[str], month, settings: Settings) -> pd.DataFrame:
+def headline_figures(
+    series: pd.DataFrame, ids: list[str], month, settings: Settings
+) -> pd.DataFrame:
     """One row per indicator of `ids` present in the tidy `series` at the month's R (columns
     HEADLINE_COLUMNS; ci_low / ci_high are percentages, for percent indicators only)."""
     period = pd.Period(str(month), freq="M")
-    ref, prev, year_ago = (
-        (period - k).end_time.normalize() for k in (0, 1, 12)
-    )
+    ref, prev, year_ago = ((period - k).end_time.normalize() for k in (0, 1, 12))
     keyed = series.assign(period_end=pd.to_datetime(series["period_end"]).dt.normalize())
     keyed = keyed.set_index(["indicator", "period_end"])
     national = settings.benchmarks.get("national", {})

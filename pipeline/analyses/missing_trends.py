@@ -125,8 +125,8 @@ def breakdown(episodes: pd.DataFrame, by: str, month=None, kind: str | None = "M
 @dataclass(frozen=True)
 class MonthSummary:
     """The seeds' council's figures for one month's missing (M) incidents: how many, the children
-    and their ages, durations of those that ended, and return home interviews (None where the
-    extract has no return-interview columns)."""
+    and their ages, durations of those that ended, and return home interviews (None when no
+    episode of the month records whether one was offered, e.g. an extract without the columns)."""
 
     month: str
     incidents: int

@@ -19,7 +19,8 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
     """{indicator id: (value, numerator, denominator)} arrays over the reference dates."""
     per = at.model.periods
     cla = at.cla
-    population = float(at.model.settings.population_0_17)
+    population = at.model.settings.population_0_17
+    population = float("nan") if population is None else float(population)
     starts = at.in_month(per["period_start"].to_numpy(dtype=dates.NS))
     ceased = at.in_month(per["period_end"].to_numpy(dtype=dates.NS))
     return {

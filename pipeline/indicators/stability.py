@@ -43,9 +43,9 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
     adoption = pl["place"].isin(vocab.ADOPTION_NEW_CARER).to_numpy(dtype=bool)
     age = dates.whole_years_array(pl["DOB"].to_numpy(dtype=dates.NS)[cur.rows], at.values[cur.ref])
     period_start = pl["period_start"].to_numpy(dtype=dates.NS)[cur.rows]
-    in_care_long = period_start <= dates.months_before(at.refs, rule["long_term_in_care_months"])[
-        cur.ref
-    ]
+    in_care_long = (
+        period_start <= dates.months_before(at.refs, rule["long_term_in_care_months"])[cur.ref]
+    )
     cut = dates.months_before(at.refs, rule["long_term_placement_months"])[cur.ref]
     eligible = (age < rule["long_term_under_age"]) & in_care_long
     stable = (start[cur.rows] <= cut) | (adoption[cur.rows] & (prev_start[cur.rows] <= cut))

@@ -227,9 +227,7 @@ def _sdq_range(w: Work) -> None:
 def _code_invalid(w: Work) -> None:
     dated = w.spec.get("code_date")
     years = (
-        codes.collection_years(w.values[dated])
-        if dated
-        else pd.Series(np.nan, index=w.raw.index)
+        codes.collection_years(w.values[dated]) if dated else pd.Series(np.nan, index=w.raw.index)
     )
     for col, list_name in w.spec.get("codes", {}).items():
         if col not in w.values:
@@ -439,7 +437,11 @@ def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
     # kernels that release the GIL, so two threads use both cores. Results are merged in `order`.
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = dict(
-            zip(rest, pool.map(lambda t: clean_table(t, raw.tables[t], child_ids), rest), strict=True)
+            zip(
+                rest,
+                pool.map(lambda t: clean_table(t, raw.tables[t], child_ids), rest),
+                strict=True,
+            )
         )
     outcomes.update(done)
     outcomes = {t: outcomes[t] for t in order}

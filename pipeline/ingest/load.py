@@ -169,16 +169,16 @@ def load_extract(folder: str | Path) -> RawExtract:
         suffix = path.suffix.lower()
         if suffix not in {".csv", ".xlsx"}:
             continue
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+        content = path.read_bytes()
+        digest = hashlib.sha256(content).hexdigest()
         if suffix == ".xlsx":
             for sheet, frame in read_excel_sheets(path).items():
                 _add(extract, frame, f"{path.name}[{sheet}]", "xlsx", digest, sheet)
             continue
-        if not data.strip():
+        if not content.strip():
             extract.files.append(FileInfo(path.name, None, 0, "", digest, "empty file, ignored"))
             continue
-        frame, encoding = read_csv_text(data)
+        frame, encoding = read_csv_text(content)
         _add(extract, frame, path.name, encoding, digest, path.name)
     for table in mandatory_tables():
         if table not in extract.tables:

@@ -20,7 +20,6 @@ ALTERNATIVE_FORMATS = [  # (strptime format, carries a time of day); canonical d
 ]
 
 
-
 def normalise_child_id(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """ID-NORM: remove spaces and a trailing '.0'; drop leading zeros from all-digit IDs."""
     s = raw.str.replace(" ", "", regex=False).str.strip().str.removesuffix(".0")
@@ -96,8 +95,10 @@ def _canonical_datetimes(s: pd.Series) -> pd.Series:
     if not shaped.any():
         return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     text = s[shaped]
-    (day,) = per_unique(text.str.slice(0, 10), lambda u: (
-        pd.to_datetime(u, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]"),))
+    (day,) = per_unique(
+        text.str.slice(0, 10),
+        lambda u: (pd.to_datetime(u, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]"),),
+    )
     hours = pd.to_numeric(text.str.slice(11, 13)).astype("int64")
     minutes = pd.to_numeric(text.str.slice(14, 16)).astype("int64")
     ok = (hours < 24) & (minutes < 60) & day.notna()
@@ -141,5 +142,3 @@ def _changed(before: pd.Series, after: pd.Series) -> pd.Series:
     both = before.notna() & after.notna()
     differ = (before.astype("str") != after.astype("str")) & both
     return (differ | (before.notna() != after.notna())).fillna(False).astype(bool)
-
-

@@ -63,8 +63,11 @@ def read_processed(processed_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The cleaned tables of one month, as written by `write_processed`."""
     folder = Path(processed_dir)
     if not (folder / "quality.json").is_file():
-        raise FileNotFoundError(f"{folder}: no cleaned data (run the cleaning for this month first)")
+        raise FileNotFoundError(
+            f"{folder}: no cleaned data (run the cleaning for this month first)"
+        )
     return {
-        p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet")) if p.stem != "quarantine"
+        p.stem: pd.read_parquet(p)
+        for p in sorted(folder.glob("*.parquet"))
+        if p.stem != "quarantine"
     }
-

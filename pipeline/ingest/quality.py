@@ -104,7 +104,9 @@ def verdict(summary: dict, settings: Settings, previous: dict | None = None) -> 
     over = over[over["quarantined_pct"] > settings.max_table_quarantined_pct]
     for row in over.itertuples():
         problems.append(
-            Problem("table_share", (row.table,), row.quarantined_pct, settings.max_table_quarantined_pct)
+            Problem(
+                "table_share", (row.table,), row.quarantined_pct, settings.max_table_quarantined_pct
+            )
         )
     fit = not problems
     totals = summary["totals"]

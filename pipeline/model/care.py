@@ -481,9 +481,28 @@ def looked_after_in_year(care: Care, refs: pd.DatetimeIndex) -> tuple[np.ndarray
     return pairs % (len(refs) + 1), pairs // (len(refs) + 1)
 
 
+def _furthest_end(care: Care) -> tuple[np.ndarray, np.ndarray]:
+    """Per episode row: the latest end (day number; open: far in the future) of the child's
+    episodes up to and including it, and the row holding that end (a running maximum within each
+    child, on keys child * 2**21 + day)."""
+    dec = care.episodes["DEC"].to_numpy(dtype=dates.NS)
+    days = dec.astype("datetime64[D]").astype("int64")
+    base = days[~np.isnat(dec)].min(initial=0) - 1
+    shift = np.int64(1 << 21)
+    end = np.where(np.isnat(dec), shift - 1, days - base)
+    key = care.episode_child.astype("int64") * shift + end
+    running = np.maximum.accumulate(key)
+    holder = np.maximum.accumulate(np.where(key == running, np.arange(len(key)), 0))
+    reach = running - care.episode_child.astype("int64") * shift + base
+    return np.where(running % shift == shift - 1, np.iinfo(np.int64).max, reach), holder
+
+
 def in_care_on(care: Care, child: np.ndarray, day: np.ndarray) -> np.ndarray:
     """For each (child code, day): the row of `care.episodes` in force (the latest to start on
-    or before the day, not ended before it), or -1 when the child was not in care that day."""
+    or before the day, not ended before it), or -1 when the child was not in care that day.
+
+    Bad data (an episode left open before a later one, EPI-OPEN-NOT-LAST) can leave an earlier
+    episode covering the day after the latest has ended: that earlier episode is in force."""
     ep = care.episodes
     decom = ep["DECOM"].to_numpy(dtype=dates.NS)
     dec = ep["DEC"].to_numpy(dtype=dates.NS)
@@ -492,9 +511,14 @@ def in_care_on(care: Care, child: np.ndarray, day: np.ndarray) -> np.ndarray:
     if not ok.any():
         return hit
     found = dates.latest_on_or_before(care.episode_child, decom, child[ok], day[ok])
-    live = found >= 0
-    safe = np.where(live, found, 0)
-    live &= np.isnat(dec[safe]) | (dec[safe] >= day[ok])
+    started = found >= 0
+    safe = np.where(started, found, 0)
+    live = started & (np.isnat(dec[safe]) | (dec[safe] >= day[ok]))
+    if (started & ~live).any():
+        reach, holder = _furthest_end(care)
+        covered = started & ~live & (reach[safe] >= dates.day_number(day[ok]))
+        found = np.where(covered, holder[safe], found)
+        live |= covered
     hit[ok] = np.where(live, found, -1)
     return hit
 

@@ -72,7 +72,11 @@ def trend_chart(
         ax.axhline(target, color=PALETTE["green"], ls="--", lw=1.5, label=f"Target ({target:g})")
     if benchmark is not None and not pd.isna(benchmark):
         ax.axhline(
-            benchmark, color=PALETTE["grey"], ls=":", lw=1.5, label=f"{benchmark_label} ({benchmark:g})"
+            benchmark,
+            color=PALETTE["grey"],
+            ls=":",
+            lw=1.5,
+            label=f"{benchmark_label} ({benchmark:g})",
         )
     ax.set_ylabel(unit or label)
     ax.set_xlabel("Month end")
@@ -92,17 +96,35 @@ def quality_history(frame: pd.DataFrame):
     return fig
 
 
-def rate_with_interval(frame: pd.DataFrame, label: str, rate: str = "rate", low: str = "ci_low",
-                       high: str = "ci_high", xlabel: str = "", percent: bool = True):
+def rate_with_interval(
+    frame: pd.DataFrame,
+    label: str,
+    rate: str = "rate",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    xlabel: str = "",
+    percent: bool = True,
+):
     """Horizontal bars of rates with 95% interval whiskers, n in the tick labels."""
     scale = 100 if percent else 1
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(frame)))
     y = np.arange(len(frame))
     values = frame[rate].to_numpy(dtype=float) * scale
-    err = np.vstack([values - frame[low].to_numpy(dtype=float) * scale,
-                     frame[high].to_numpy(dtype=float) * scale - values])
+    err = np.vstack(
+        [
+            values - frame[low].to_numpy(dtype=float) * scale,
+            frame[high].to_numpy(dtype=float) * scale - values,
+        ]
+    )
     ax.barh(y, values, color=PALETTE["sky"], edgecolor=PALETTE["blue"])
-    ax.errorbar(values, y, xerr=np.clip(np.nan_to_num(err), 0, None), fmt="none", ecolor=PALETTE["black"], capsize=3)
+    ax.errorbar(
+        values,
+        y,
+        xerr=np.clip(np.nan_to_num(err), 0, None),
+        fmt="none",
+        ecolor=PALETTE["black"],
+        capsize=3,
+    )
     ax.set_yticks(y, [f"{lab} (n={n:,})" for lab, n in zip(frame[label], frame["n"], strict=True)])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel or ("Rate (%)" if percent else "Rate"))
@@ -111,19 +133,31 @@ def rate_with_interval(frame: pd.DataFrame, label: str, rate: str = "rate", low:
     return fig
 
 
-def roc_chart(curve: pd.DataFrame, auc: float, threshold: int | None = None,
-              optimal: int | None = None):
+def roc_chart(
+    curve: pd.DataFrame, auc: float, threshold: int | None = None, optimal: int | None = None
+):
     """ROC curve over SDQ thresholds, marking the targeting threshold and the Youden optimum."""
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.plot(curve["fpr"], curve["tpr"], color=PALETTE["blue"], lw=2, label=f"SDQ score (AUC {auc:.2f})")
+    ax.plot(
+        curve["fpr"], curve["tpr"], color=PALETTE["blue"], lw=2, label=f"SDQ score (AUC {auc:.2f})"
+    )
     ax.plot([0, 1], [0, 1], color=PALETTE["grey"], ls=":", label="No better than chance")
-    marks = [(threshold, "Targeting threshold", PALETTE["vermillion"], "o"),
-             (optimal, "Best balance (Youden)", PALETTE["orange"], "s")]
+    marks = [
+        (threshold, "Targeting threshold", PALETTE["vermillion"], "o"),
+        (optimal, "Best balance (Youden)", PALETTE["orange"], "s"),
+    ]
     for value, text, colour, marker in marks:
         hit = curve[curve["threshold"] == value] if value is not None else curve.iloc[:0]
         if len(hit):
-            ax.scatter(hit["fpr"], hit["tpr"], color=colour, marker=marker, zorder=3, s=45,
-                       label=f"{text}: score {value}+")
+            ax.scatter(
+                hit["fpr"],
+                hit["tpr"],
+                color=colour,
+                marker=marker,
+                zorder=3,
+                s=45,
+                label=f"{text}: score {value}+",
+            )
     ax.set_xlabel("False positive rate (1 - specificity)")
     ax.set_ylabel("True positive rate (sensitivity)")
     ax.set_xlim(0, 1)
@@ -140,8 +174,14 @@ def km_chart(km: pd.DataFrame, labels: dict[str, str] | None = None):
         name = (labels or {}).get(str(band), str(band))
         ax.step(group["timeline"], 100 * group["survival"], where="post", color=colour, label=name)
         if {"ci_low", "ci_high"} <= set(group):
-            ax.fill_between(group["timeline"], 100 * group["ci_low"], 100 * group["ci_high"],
-                            step="post", color=colour, alpha=0.15)
+            ax.fill_between(
+                group["timeline"],
+                100 * group["ci_low"],
+                100 * group["ci_high"],
+                step="post",
+                color=colour,
+                alpha=0.15,
+            )
     ax.set_xlabel("Days since the placement started")
     ax.set_ylabel("Placements not yet disrupted (%)")
     ax.set_ylim(0, 100)
@@ -166,12 +206,29 @@ def multi_trend(series: pd.DataFrame, columns: dict[str, str], ylabel: str):
 def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
     """Missing incidents per month with the 3-month rolling mean and c-chart control limits."""
     fig, ax = plt.subplots()
-    ax.plot(monthly["period_end"], monthly["missing_incidents"], marker="o", ms=3,
-            color=PALETTE["blue"], label="Missing incidents")
-    ax.plot(monthly["period_end"], monthly["missing_incidents_3m"], color=PALETTE["orange"], lw=2,
-            label="3-month rolling mean")
-    ax.plot(monthly["period_end"], limits["ucl"], color=PALETTE["grey"], ls="--", lw=1,
-            label="Control limits")
+    ax.plot(
+        monthly["period_end"],
+        monthly["missing_incidents"],
+        marker="o",
+        ms=3,
+        color=PALETTE["blue"],
+        label="Missing incidents",
+    )
+    ax.plot(
+        monthly["period_end"],
+        monthly["missing_incidents_3m"],
+        color=PALETTE["orange"],
+        lw=2,
+        label="3-month rolling mean",
+    )
+    ax.plot(
+        monthly["period_end"],
+        limits["ucl"],
+        color=PALETTE["grey"],
+        ls="--",
+        lw=1,
+        label="Control limits",
+    )
     ax.plot(monthly["period_end"], limits["lcl"], color=PALETTE["grey"], ls="--", lw=1)
     ax.set_ylabel("Incidents per month")
     ax.set_xlabel("Month end")

@@ -242,7 +242,9 @@ def quality_tiles(summary: dict, past: pd.DataFrame, verdict: Verdict, settings:
     return tiles(
         [
             Tile("Rows received", f"{rows_in:,}", detail=[f"{len(totals)} tables"]),
-            Tile("Rows set aside", f"{share:.1f}%", rag=rag, detail=[f"{set_aside:,} rows", *detail]),
+            Tile(
+                "Rows set aside", f"{share:.1f}%", rag=rag, detail=[f"{set_aside:,} rows", *detail]
+            ),
             Tile("Duplicate rows merged", f"{merged:,}"),
             Tile("Values tidied (cells corrected)", f"{corrected:,}"),
         ]

@@ -43,7 +43,9 @@ def fmt_value(value, unit: str, settings: Settings, numerator=None, denominator=
     return f"{float(value):.1f}"
 
 
-def suppress_frame(frame: pd.DataFrame, count_columns: list[str], settings: Settings) -> pd.DataFrame:
+def suppress_frame(
+    frame: pd.DataFrame, count_columns: list[str], settings: Settings
+) -> pd.DataFrame:
     """A copy of `frame` with the named count columns formatted (small counts as '<5')."""
     out = frame.copy()
     for column in count_columns:

@@ -95,7 +95,7 @@ def missing_breakdown(frame: pd.DataFrame, label: str, settings: Settings) -> pd
     group = frame.columns[0]
     return pd.DataFrame(
         {
-            label: frame[group].astype("str").replace({"<NA>": "Not recorded", "nan": "Not recorded"}),
+            label: frame[group].astype("object").fillna("Not recorded").astype("str"),
             "Incidents": frame["incidents"].map(lambda n: fmt_count(n, settings)),
             "Children": frame["children"].map(lambda n: fmt_count(n, settings)),
             "Share of incidents": [

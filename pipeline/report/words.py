@@ -94,7 +94,9 @@ def headline_sentence(row, settings: Settings) -> str:
     )
     if row.unit == "percent" and not pd.isna(row.denominator) and row.denominator > 0:
         # scale for small-number changes: how far one child moves the percentage
-        noun = ("episodes", "episode") if row.indicator.startswith("rhi_") else ("children", "child")
+        noun = (
+            ("episodes", "episode") if row.indicator.startswith("rhi_") else ("children", "child")
+        )
         sentence = (
             f"{sentence[:-1]}; with {int(row.denominator):,} {noun[0]} in the figure, one "
             f"{noun[1]} moves it by {100 / row.denominator:.1f} percentage points."
@@ -201,7 +203,9 @@ def quality_history(frame: pd.DataFrame) -> str:
     now, before = frame.iloc[-1], frame.iloc[-2]
     change = now["quarantined_pct"] - before["quarantined_pct"]
     direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
-    detail = "" if direction == "unchanged" else f" ({direction} {abs(change):.2f} percentage points)"
+    detail = (
+        "" if direction == "unchanged" else f" ({direction} {abs(change):.2f} percentage points)"
+    )
     return (
         f"In {now['month']}, {now['quarantined_pct']:.2f}% of rows were set aside, against "
         f"{before['quarantined_pct']:.2f}% in {before['month']}{detail}. Over the "
@@ -282,9 +286,7 @@ def optimal_sentence(opt: OptimalThreshold) -> str:
 def comparison_sentence(v: ThresholdComparison) -> str:
     """The verdict on the targeting threshold against the one below it."""
     if not v.enough:
-        return too_few(
-            v.n, v.disrupted, f"compare thresholds of {v.threshold} and {v.alternative}"
-        )
+        return too_few(v.n, v.disrupted, f"compare thresholds of {v.threshold} and {v.alternative}")
     t, a = v.at_threshold, v.at_alternative
     detail = (
         f"On {v.n} placements ({v.disrupted} disrupted within 12 months), a score of {t.threshold} "
@@ -347,8 +349,7 @@ def cohort_sentence(cohort: pd.DataFrame, settings: Settings) -> str:
     n = len(cohort)
     if n == 0:
         return (
-            f"No child looked after now has a latest SDQ score of {settings.sdq_threshold} "
-            "or more."
+            f"No child looked after now has a latest SDQ score of {settings.sdq_threshold} or more."
         )
     moved = int((cohort["moves_12m"] > 0).sum())
     missing = int((cohort["missing_90d"] > 0).sum())

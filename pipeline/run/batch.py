@@ -84,14 +84,18 @@ def _source_cell_number(notebook: Path, cell_index: int) -> int:
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
-    tagged = [i for i, c in enumerate(nb.cells)
-              if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tagged = [
+        i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
     shift = 1 if tagged and cell_index > tagged[0] else 0
     return cell_index - shift + 1
 
 
 def month_fingerprint(
-    month: str, raw_dir: Path, notebooks: list[Path], config_path: Path,
+    month: str,
+    raw_dir: Path,
+    notebooks: list[Path],
+    config_path: Path,
     processed_root: Path | None = None,
 ) -> str:
     """Digest of everything a month's outputs depend on: raw files, notebooks, code, settings, and
@@ -134,8 +138,12 @@ def run_month(
         key = month_fingerprint(month, raw_dir, notebooks, config_path, processed_root)
         stamp = out_dir / ".fingerprint"
         expected = [out_dir / f"{nb.stem}.html" for nb in notebooks]
-        if (not force and stamp.is_file() and stamp.read_text().strip() == key
-                and all(p.is_file() for p in expected)):
+        if (
+            not force
+            and stamp.is_file()
+            and stamp.read_text().strip() == key
+            and all(p.is_file() for p in expected)
+        ):
             result.ok = result.skipped = True
             result.reports = [p.name for p in expected]
             return result
@@ -155,8 +163,12 @@ def run_month(
             try:
                 extra = {"km": warm.manager()} if warm is not None else {}
                 papermill.execute_notebook(
-                    str(notebook), str(partial), parameters=parameters, kernel_name=kernel,
-                    progress_bar=False, log_output=False,  # no cwd=: papermill would os.chdir
+                    str(notebook),
+                    str(partial),
+                    parameters=parameters,
+                    kernel_name=kernel,
+                    progress_bar=False,
+                    log_output=False,  # no cwd=: papermill would os.chdir
                     request_save_on_cell_execute=False,  # written once at the end, then renamed
                     **extra,
                 )
@@ -210,8 +222,9 @@ def clean_months(months: list[str], raw_root: Path, processed_root: Path, jobs: 
     """Clean every month before any notebook runs, so each month's data-quality history sees the
     months before it whatever order the workers take them in. With jobs > 1 the months are
     cleaned in separate processes (cleaning is mostly Python-bound). Returns {month: error}."""
-    args = [(m, str(raw_root / m), str(processed_root / m)) for m in months
-            if (raw_root / m).is_dir()]
+    args = [
+        (m, str(raw_root / m), str(processed_root / m)) for m in months if (raw_root / m).is_dir()
+    ]
     if jobs <= 1 or len(args) <= 1:
         errors = [_clean_job(*a) for a in args]
     else:
@@ -267,11 +280,20 @@ def run_batch(
                 except queue.Empty:
                     return
                 if month in failed_cleaning:
-                    outcome = MonthResult(month=month, ok=False, notebook="(cleaning)",
-                                          error=failed_cleaning[month])
+                    outcome = MonthResult(
+                        month=month, ok=False, notebook="(cleaning)", error=failed_cleaning[month]
+                    )
                 else:
-                    outcome = run_month(month, notebooks, kernel=kernel, config_path=config_path,
-                                        force=force, clean=clean, warm=warm, **paths)
+                    outcome = run_month(
+                        month,
+                        notebooks,
+                        kernel=kernel,
+                        config_path=config_path,
+                        force=force,
+                        clean=clean,
+                        warm=warm,
+                        **paths,
+                    )
                 with lock:
                     results[month] = outcome
                     state = "skipped" if outcome.skipped else "ok" if outcome.ok else "FAILED"
@@ -298,13 +320,21 @@ def summary_text(batch: BatchResult) -> str:
     """What happened, one line per month that was skipped or failed."""
     done = [m for m in batch.months if m.ok and not m.skipped]
     skipped = [m for m in batch.months if m.skipped]
-    lines = [f"{len(done)} month(s) reported, {len(skipped)} unchanged and skipped, "
-             f"{len(batch.failed)} failed"]
+    lines = [
+        f"{len(done)} month(s) reported, {len(skipped)} unchanged and skipped, "
+        f"{len(batch.failed)} failed"
+    ]
     if skipped:
-        lines.append("skipped (inputs, code, notebooks and settings unchanged): "
-                     + ", ".join(m.month for m in skipped))
+        lines.append(
+            "skipped (inputs, code, notebooks and settings unchanged): "
+            + ", ".join(m.month for m in skipped)
+        )
     for m in batch.failed:
-        where = f"{m.notebook} cell {m.cell}" if m.notebook and m.cell is not None else m.notebook or "before the notebooks"
+        where = (
+            f"{m.notebook} cell {m.cell}"
+            if m.notebook and m.cell is not None
+            else m.notebook or "before the notebooks"
+        )
         lines.append(f"FAILED {m.month}: {where}: {m.error}")
     return "\n".join(lines)
 

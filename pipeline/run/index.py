@@ -73,7 +73,9 @@ def sparkline(values: list[float], width: int = 90, height: int = 22) -> str:
 
 
 def _shown(row, settings: Settings) -> str:
-    return fmt_value(row["value"], row["unit"], settings, row.get("numerator"), row.get("denominator"))
+    return fmt_value(
+        row["value"], row["unit"], settings, row.get("numerator"), row.get("denominator")
+    )
 
 
 def _small(row, settings: Settings) -> bool:
@@ -105,9 +107,7 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
     trends = []
     for ind in shown:
         series = kpis[kpis["indicator"] == ind].sort_values("month")
-        values = [
-            None if _small(r, settings) else r["value"] for _, r in series.iterrows()
-        ]
+        values = [None if _small(r, settings) else r["value"] for _, r in series.iterrows()]
         trends.append(
             {
                 "label": labels.get(ind, ind),
@@ -131,4 +131,6 @@ def write_index(
     """Write outputs/index.html atomically, naming reports by their notebooks' titles."""
     settings = load_settings(config_path or resolve(DEFAULT_CONFIG))
     titles = {nb.stem: notebook_title(nb) for nb in notebooks}
-    return atomic_write_text(build_index(output_root, settings, titles), Path(output_root) / "index.html")
+    return atomic_write_text(
+        build_index(output_root, settings, titles), Path(output_root) / "index.html"
+    )

@@ -32,8 +32,9 @@ class WarmKernel:
             # IPC sockets in a private temporary folder: local only, no clash between workers,
             # and no "running over TCP without encryption" warning from the kernel
             self.sockets = tempfile.mkdtemp(prefix="lac-kernel-")
-            self.km = AsyncKernelManager(kernel_name=self.name, transport="ipc",
-                                         ip=os.path.join(self.sockets, "kernel"))
+            self.km = AsyncKernelManager(
+                kernel_name=self.name, transport="ipc", ip=os.path.join(self.sockets, "kernel")
+            )
             self.used = False
         elif self.used and self.km.has_kernel:
             run_sync(self._reset)()

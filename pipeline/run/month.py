@@ -54,7 +54,12 @@ class Month:
 
 
 def open_month(
-    notebook: str, month: str, raw_root, processed_root, output_root, settings: Settings | None = None
+    notebook: str,
+    month: str,
+    raw_root,
+    processed_root,
+    output_root,
+    settings: Settings | None = None,
 ) -> Month:
     """Open `month` for the report `notebook` (paths as the notebook's parameters give them;
     relative ones resolve from the repository root)."""
@@ -62,7 +67,9 @@ def open_month(
     setup_style()
     context = RunContext(
         notebook=notebook,
-        parameters=dict(zip(PARAMETERS, (month, raw_root, processed_root, output_root), strict=True)),
+        parameters=dict(
+            zip(PARAMETERS, (month, raw_root, processed_root, output_root), strict=True)
+        ),
     )
     processed_root = resolve(processed_root)
     processed = processed_root / month
@@ -70,7 +77,9 @@ def open_month(
     summary = quality.read_quality(processed)
     history = quality.history(processed_root, month, n_months=QUALITY_HISTORY_MONTHS)
     earlier = history[history["month"] < month]
-    previous = quality.read_quality(processed_root / earlier["month"].iloc[-1]) if len(earlier) else None
+    previous = (
+        quality.read_quality(processed_root / earlier["month"].iloc[-1]) if len(earlier) else None
+    )
     return Month(
         month=month,
         ref_date=reference_date(month),

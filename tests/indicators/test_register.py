@@ -1,0 +1,149 @@
+"""The indicator register (pipeline/data/indicators.toml), tidy frames, RAG status and the
+kpis.csv table (pipeline.indicators.register, pipeline.indicators.kpi_table)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import indicators
+from pipeline.config import Settings
+from pipeline.indicators import (
+    KPI_COLUMNS,
+    TIDY_COLUMNS,
+    all_indicators,
+    indicator_register,
+    kpi_table,
+    polarity,
+    rag_status,
+    wide,
+)
+from pipeline.indicators.reference import AtReferenceDates
+from pipeline.indicators.register import tidy
+from pipeline.model.dates import as_reference_dates
+from tests.builders import looked_after_fixture, missing_la, model_of, stability_fixture
+
+R = "2017-01"
+
+
+# ---------------------------------------------------------------------------------------------
+# the register and the themes
+
+
+def test_every_registered_id_is_computed_by_exactly_one_theme():
+    ids = Counter(i for theme in indicators.THEMES for i in theme.IDS)
+    assert [i for i, n in ids.items() if n > 1] == []  # no id in two themes
+    assert set(ids) == set(indicator_register())  # every id registered, every registered id made
+    assert len(indicator_register()) == 24
+
+
+@pytest.mark.parametrize("theme", indicators.THEMES, ids=lambda t: t.__name__.rsplit(".", 1)[-1])
+def test_each_theme_figures_returns_exactly_its_ids(theme):
+    refs = as_reference_dates(["2016-12", R])
+    figures = theme.figures(AtReferenceDates(model_of(missing_la()), refs))
+    assert sorted(figures) == sorted(theme.IDS)  # (in any order: tidy() orders them)
+    for name, triple in figures.items():
+        assert len(triple) == 3, name  # value, numerator, denominator
+        assert all(len(np.asarray(part)) == len(refs) for part in triple), name
+
+
+def test_register_entries_have_label_unit_and_polarity():
+    units = {"count", "percent", "rate_per_10k", "score", "hours"}
+    for name, meta in indicator_register().items():
+        assert meta["label"], name
+        assert meta["unit"] in units, name
+        assert meta["higher_is_better"] in (True, False, ""), name
+    assert polarity("long_term_stability_pct") is True
+    assert polarity("placements_3plus_pct") is False
+    assert polarity("cla_count") is None  # context, not performance
+    assert polarity("not_an_indicator") is None
+
+
+def test_all_indicators_come_in_register_order():
+    out = all_indicators(model_of(missing_la()), [R])
+    assert list(out["indicator"]) == list(indicator_register())
+    # the themes' order does not matter: the register decides
+    backwards = all_indicators(model_of(missing_la()), [R], themes=indicators.THEMES[::-1])
+    pd.testing.assert_frame_equal(out, backwards)
+
+
+# ---------------------------------------------------------------------------------------------
+# tidy frames
+
+
+def test_tidy_shape():
+    out = all_indicators(model_of(looked_after_fixture()), ["2016-12", R])
+    assert list(out.columns) == TIDY_COLUMNS
+    assert set(out["indicator"]) == set(indicator_register())
+    assert len(out) == 2 * len(indicator_register())
+    assert out["period_end"].dtype == "datetime64[ns]"
+    # for each id, the reference dates oldest first
+    first = out[out["indicator"] == "cla_count"]["period_end"]
+    assert list(first) == [pd.Timestamp("2016-12-31"), pd.Timestamp("2017-01-31")]
+
+
+def test_tidy_puts_unregistered_ids_last_and_handles_nothing():
+    refs = as_reference_dates([R])
+    out = tidy({"zz_local": ([1.0], [1.0], [np.nan]), "cla_count": ([5], [5], [np.nan])}, refs)
+    assert list(out["indicator"]) == ["cla_count", "zz_local"]
+    assert out["value"].dtype == "float64"
+    empty = tidy({}, refs)
+    assert empty.empty and list(empty.columns) == TIDY_COLUMNS
+    assert empty["period_end"].dtype == "datetime64[ns]"
+
+
+def test_wide_one_row_per_reference_date():
+    out = wide(all_indicators(model_of(looked_after_fixture()), ["2016-12", R]))
+    assert list(out["period_end"]) == [pd.Timestamp("2016-12-31"), pd.Timestamp("2017-01-31")]
+    # the looked-after counts of tests/indicators/test_care.py: 4 at 31/12/2016, 5 at R
+    assert list(out["cla_count"]) == [4, 5]
+    assert set(out.columns) == {"period_end", *indicator_register()}
+
+
+# ---------------------------------------------------------------------------------------------
+# RAG status and the KPI table
+
+
+@pytest.mark.parametrize(
+    "value, target, higher, expected",
+    [
+        (75, 70, True, "green"), (70, 70, True, "green"), (63, 70, True, "amber"),
+        (62.9, 70, True, "red"), (9, 10, False, "green"), (11, 10, False, "amber"),
+        (11.1, 10, False, "red"), (np.nan, 10, False, ""), (5, np.nan, True, ""),
+        (5, 10, None, ""),
+    ],
+)  # fmt: skip
+def test_rag_status(value, target, higher, expected):
+    # green meets the target; amber misses by no more than 10% of the target; red otherwise
+    assert rag_status(value, target, higher) == expected
+
+
+def test_kpi_table():
+    settings = Settings(
+        targets={"long_term_stability_pct": 65.0, "placements_3plus_pct": 10.0},
+        benchmarks={"national": {"long_term_stability_pct": 69.0}, "neighbours": {}},
+    )
+    table = kpi_table(model_of(stability_fixture(), settings), R)
+    assert list(table.columns) == KPI_COLUMNS + ["benchmark_national", "benchmark_neighbours"]
+    assert list(table["indicator"]) == list(indicator_register())  # register order
+    row = table.set_index("indicator").loc["long_term_stability_pct"]
+    # 62.5% against a target of 65 (higher is better): within 10% (58.5) -> amber
+    assert (row["value"], row["numerator"], row["denominator"]) == (62.5, 5, 8)
+    assert row["label"].startswith("Long-term stability")
+    assert (row["unit"], bool(row["higher_is_better"]), row["target"]) == ("percent", True, 65.0)
+    assert row["rag"] == "amber" and row["benchmark_national"] == 69.0
+    assert np.isnan(row["benchmark_neighbours"])
+    three = table.set_index("indicator").loc["placements_3plus_pct"]
+    assert (three["value"], three["rag"]) == (0.0, "green")  # nobody has 3 placements: 0 <= 10
+    count = table.set_index("indicator").loc["cla_count"]
+    assert pd.isna(count["higher_is_better"]) and count["rag"] == "" and np.isnan(count["target"])
+    assert (table["period_end"] == pd.Timestamp("2017-01-31")).all()
+
+
+def test_kpi_table_without_benchmarks_has_no_benchmark_columns():
+    table = kpi_table(model_of(stability_fixture()), R)
+    assert list(table.columns) == KPI_COLUMNS
+    assert (table["rag"] == "").all()  # no targets, no RAG

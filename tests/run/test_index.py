@@ -1,0 +1,49 @@
+"""outputs/index.html (pipeline.run.index): months newest first, links, suppression, no scripts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.config import Settings
+from pipeline.run.index import build_index, sparkline
+
+
+def _month(folder, cla, missing):
+    (folder / "restricted").mkdir(parents=True)
+    (folder / "01_clean_extracts.html").write_text("<html></html>")
+    (folder / "restricted" / "list.csv").write_text("x")
+    pd.DataFrame(
+        {
+            "indicator": ["cla_count", "missing_incidents"],
+            "label": ["Looked after", "Missing"],
+            "value": [cla, missing],
+            "numerator": [cla, missing],
+            "denominator": [None, None],
+            "unit": ["count", "count"],
+        }
+    ).to_csv(folder / "kpis.csv", index=False)
+
+
+def test_index_lists_months_links_and_suppresses(tmp_path):
+    _month(tmp_path / "2016-12", 460, 3)
+    _month(tmp_path / "2017-01", 469, 12)
+    page = build_index(tmp_path, Settings(), {"01_clean_extracts": "Data quality & more"})
+    assert page.index("January 2017") < page.index("December 2016")  # newest first
+    assert "href='2017-01/01_clean_extracts.html'" in page
+    assert "Data quality &amp; more" in page  # the notebook's title, escaped
+    assert "restricted" not in page.replace("restricted outputs", "")
+    assert "469" in page and "&lt;5" in page  # 3 missing incidents suppressed
+    assert "<script" not in page and "<link" not in page
+    # the December value is withheld from the sparkline too: one point left, so no line
+    assert page.count("<polyline") == 1
+
+
+def test_index_without_titles_names_reports_by_file(tmp_path):
+    _month(tmp_path / "2017-01", 469, 12)
+    assert ">01_clean_extracts</a>" in build_index(tmp_path, Settings())
+
+
+def test_sparkline_has_text_alternative():
+    svg = sparkline([1.0, 2.0, 3.0])
+    assert "aria-label='trend over 3 months, from 1 to 3'" in svg and "<polyline" in svg
+    assert sparkline([1.0]) == "" and sparkline([None, 2.0]) == ""
