@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from pipeline.codes import codes, collection_years, label, labels, valid_for_year
 
