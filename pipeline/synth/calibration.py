@@ -132,7 +132,6 @@ PLACES = [
     "T3",
     "T4",
 ]
-P = {c: i for i, c in enumerate(PLACES)}
 GROUP_OF = {
     "U1": "foster",
     "U2": "foster",
@@ -244,13 +243,6 @@ REVIEW_MIX = {
     "PN7": 0.08,
 }
 SDQ_REASON_MIX = {"SDQ2": 0.25, "SDQ3": 0.1, "SDQ4": 0.45, "SDQ5": 0.2}
-RNE_CODES = ["S", "L", "P", "T", "B", "U"]
-LS_CODES = ["C1", "C2", "E1", "V2", "V3", "L1", "L2", "J1"]
-LS = {c: i for i, c in enumerate(LS_CODES)}
-REC_CODES = ["", "X1", *sorted({c for m in EXIT_MIX.values() for c in m})]
-REC = {c: i for i, c in enumerate(REC_CODES)}
-REASON_CODES = ["", *BREAKDOWN_REASONS, *PLANNED_REASONS, "PLACE"]
-REASON = {c: i for i, c in enumerate(REASON_CODES)}
 # 28 October 2023: supported accommodation for 16-17s is registered with Ofsted (H5 gets a URN)
 # and independent living (P2) ends; 1 April 2024: K3 replaces H5 and P2
 REGISTERED_FROM = int((pd.Timestamp("2023-10-28") - pd.Timestamp("1970-01-01")).days)

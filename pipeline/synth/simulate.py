@@ -60,7 +60,6 @@ from pipeline.synth.calibration import (
 )
 
 EPOCH = pd.Timestamp("1970-01-01")
-EXCEL_OFFSET = 25569  # Excel serial of 1970-01-01
 NO_DATE = np.iinfo(np.int64).max // 4
 
 
