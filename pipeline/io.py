@@ -16,20 +16,26 @@ import pandas as pd
 FILE_MODE = 0o644  # mkstemp creates 0600; outputs are ordinary readable files
 
 
-def atomic_write_bytes(data: bytes, path: str | Path) -> Path:
-    """Write `data` to `path` atomically."""
+def _atomic(path: str | Path, write) -> Path:
+    """Call `write(temporary path)` on a temporary file beside `path`, then rename it over `path`;
+    on any failure the temporary file is removed and the target left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        write(tmp)
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def atomic_write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write `data` to `path` atomically."""
+    return _atomic(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def atomic_write_text(text: str, path: str | Path) -> Path:
@@ -39,18 +45,7 @@ def atomic_write_text(text: str, path: str | Path) -> Path:
 
 def atomic_write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a DataFrame as parquet (pyarrow) atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, engine="pyarrow", index=False)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return _atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
 
 
 def atomic_write_csv(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -1,7 +1,7 @@
 """The package's layers (docs/architecture.md): imports only point down.
 
-    base (config, paths, io, codes, data) <- ingest <- model <- indicators, analyses <- report
-    <- run <- cli, bench
+    base (config, paths, io, codes, data, stats) <- ingest <- model <- indicators <- analyses
+    <- report <- run <- cli, bench
 
 A module may import its own layer or any layer below it, never one above. The synthetic
 generator imports only the code lists (`pipeline.codes`, `pipeline.data`), and only the CLI imports
@@ -23,10 +23,10 @@ RANK = {
     "ingest": 1,
     "model": 2,
     "indicators": 3,
-    "analyses": 3,
-    "report": 4,
-    "run": 5,
-    "top": 6,
+    "analyses": 4,
+    "report": 5,
+    "run": 6,
+    "top": 7,
 }
 BASE = {
     "pipeline",
@@ -35,6 +35,7 @@ BASE = {
     "pipeline.io",
     "pipeline.codes",
     "pipeline.data",
+    "pipeline.stats",
 }
 TOP = {"pipeline.cli", "pipeline.bench", "pipeline.__main__"}
 SYNTH_MAY_IMPORT = {"pipeline.codes", "pipeline.data"}

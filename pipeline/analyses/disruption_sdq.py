@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.analyses.stats import percentile_interval, rate, wilson
 from pipeline.config import Settings
 from pipeline.model import sdq, vocab
+from pipeline.stats import percentile_interval, rate, wilson
 
 FOLLOW_UP_DAYS = 365
 MIN_N = 10  # fewer placements with a known outcome than this: no statistics

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.analyses.stats import wilson
 from pipeline.config import Settings
 from pipeline.indicators import indicator_register, polarity, rag_status
+from pipeline.stats import wilson
 
 HEADLINE_COLUMNS = [
     "indicator",

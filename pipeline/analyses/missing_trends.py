@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline import indicators
-from pipeline.analyses.stats import CountComparison, compare_counts, control_limits
 from pipeline.model import Model, dates, vocab
 from pipeline.model.missing import counted
+from pipeline.stats import CountComparison, compare_counts, control_limits
 
 SERIES_COLUMNS = (
     "missing_incidents",

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline import codes
-from pipeline.analyses.stats import pct, wilson_pct
 from pipeline.model import Model, care, vocab
+from pipeline.stats import pct, wilson_pct
 
 NOT_RECORDED = "Not recorded"
 

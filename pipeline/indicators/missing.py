@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.analyses.stats import pct
 from pipeline.indicators.reference import AtReferenceDates
 from pipeline.model import care, dates, vocab
 from pipeline.model.missing import counted
+from pipeline.stats import pct
 
 IDS = (
     "missing_incidents",

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.analyses.stats import pct, rate
 from pipeline.indicators.reference import AtReferenceDates
 from pipeline.model import dates, sdq, vocab
+from pipeline.stats import pct, rate
 
 IDS = ("sdq_eligible", "sdq_completion_pct", "sdq_mean", "sdq_concern_pct", "sdq_high_in_placement")
 

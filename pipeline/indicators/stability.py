@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.analyses.stats import pct
 from pipeline.indicators.reference import AtReferenceDates
 from pipeline.model import care, dates, vocab
+from pipeline.stats import pct
 
 IDS = ("placements_3plus_pct", "placement_moves", "disruptions", "long_term_stability_pct")
 

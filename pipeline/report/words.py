@@ -21,11 +21,11 @@ from pipeline.analyses.disruption_sdq import (
     ThresholdComparison,
 )
 from pipeline.analyses.missing_trends import MonthAgainstRecent, MonthSummary
-from pipeline.analyses.stats import wilson
 from pipeline.config import Settings
 from pipeline.ingest.quality import Problem, Verdict
 from pipeline.model import vocab
 from pipeline.report.suppression import fmt_count, is_small
+from pipeline.stats import wilson
 
 # ---------------------------------------------------------------------------------- general
 

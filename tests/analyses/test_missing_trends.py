@@ -12,10 +12,10 @@ import pytest
 
 from pipeline import indicators
 from pipeline.analyses import missing_trends as mt
-from pipeline.analyses.stats import compare_counts
 from pipeline.config import Settings
 from pipeline.model.vocab import PLACE_GROUP_LABELS
 from pipeline.report import words
+from pipeline.stats import compare_counts
 from tests.builders import missing_la, model_of, values_at
 
 R = pd.Timestamp("2017-01-31")

@@ -1,4 +1,4 @@
-"""Statistical helpers (pipeline.analyses.stats), worked by hand."""
+"""Statistical helpers (pipeline.stats), worked by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.analyses import stats
+from pipeline import stats
 
 # ---------------------------------------------------------------------------------------------
 # rates and intervals
