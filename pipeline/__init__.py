@@ -1,6 +1,8 @@
 """Looked-after children (SSDA903) analysis pack.
 
-Data flows one way: load -> clean -> model (placements, missing, sdq) -> indicators -> notebooks -> runner.
+Data flows one way, and so do imports: ingest (load, clean) -> model (every definition once) ->
+indicators -> analyses -> report (words, HTML) -> run (notebooks, batch) -> cli. See
+docs/architecture.md.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -93,7 +93,7 @@ def test_clean_writes_parquet_and_quality(tmp_path, capsys):
 def test_kpis_writes_every_indicator_with_spec_columns(small_synth, tmp_path, capsys):
     import pandas as pd
 
-    from pipeline.indicators import indicator_register
+    from pipeline import data
 
     out = tmp_path / "kpis.csv"
     assert (
@@ -113,7 +113,7 @@ def test_kpis_writes_every_indicator_with_spec_columns(small_synth, tmp_path, ca
         "target",
         "rag",
     ]
-    assert list(table["indicator"]) == list(indicator_register())
+    assert list(table["indicator"]) == list(data.indicators())
     row = table.set_index("indicator").loc["placements_3plus_pct"]
     assert row["value"] == pytest.approx(100 * row["numerator"] / row["denominator"])
     assert row["target"] == 10.0 and row["rag"] in {"green", "amber", "red"}

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline import data
 from pipeline.config import Settings
-from pipeline.indicators import indicator_register, polarity, rag_status
+from pipeline.indicators import polarity, rag_status
 from pipeline.stats import wilson
 
 HEADLINE_COLUMNS = [
@@ -41,7 +42,7 @@ def headline_figures(
     keyed = series.assign(period_end=pd.to_datetime(series["period_end"]).dt.normalize())
     keyed = keyed.set_index(["indicator", "period_end"])
     national = settings.benchmarks.get("national", {})
-    register = indicator_register()
+    register = data.indicators()
     rows = []
     for ind in ids:
         if (ind, ref) not in keyed.index:

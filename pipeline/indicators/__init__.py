@@ -17,7 +17,6 @@ from pipeline.indicators.reference import AtReferenceDates
 from pipeline.indicators.register import (
     KPI_COLUMNS,
     TIDY_COLUMNS,
-    indicator_register,
     kpi_rows,
     polarity,
     rag_status,
@@ -34,7 +33,6 @@ __all__ = [
     "THEMES",
     "TIDY_COLUMNS",
     "all_indicators",
-    "indicator_register",
     "kpi_table",
     "polarity",
     "rag_status",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from importlib.resources import files
-
 import numpy as np
 import pandas as pd
 
+from pipeline import data
 from pipeline.config import Settings
 from pipeline.model import dates
 
@@ -28,16 +25,9 @@ KPI_COLUMNS = [
 RAG_AMBER_BAND = 0.10  # within 10% (relative) of the target is amber
 
 
-@cache
-def indicator_register() -> dict[str, dict]:
-    """{id: {label, unit, higher_is_better}} in register order (the order of kpis.csv)."""
-    text = files("pipeline").joinpath("data/indicators.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
 def polarity(indicator: str) -> bool | None:
     """True when higher is better, False when lower is better, None when neither."""
-    value = indicator_register().get(indicator, {}).get("higher_is_better", "")
+    value = data.indicators().get(indicator, {}).get("higher_is_better", "")
     return value if isinstance(value, bool) else None
 
 
@@ -60,8 +50,8 @@ def rag_status(value, target, higher_is_better: bool | None) -> str:
 def tidy(figures: dict[str, tuple], refs: pd.DatetimeIndex) -> pd.DataFrame:
     """{id: (value, numerator, denominator)} arrays -> rows indicator, period_end, value,
     numerator, denominator (one per id and reference date), in register order."""
-    order = [i for i in indicator_register() if i in figures] + [
-        i for i in figures if i not in indicator_register()
+    order = [i for i in data.indicators() if i in figures] + [
+        i for i in figures if i not in data.indicators()
     ]
     n = len(refs)
     frames = [
@@ -100,7 +90,7 @@ def kpi_rows(tidy_frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     higher_is_better (True / False / NA), target, rag, then benchmark_<name> for each benchmark set
     in the settings. Rows follow the register's order; targets and benchmarks come from settings.
     """
-    register = indicator_register()
+    register = data.indicators()
     meta = [register.get(name, {}) for name in tidy_frame["indicator"]]
     polarities = [polarity(name) for name in tidy_frame["indicator"]]
     target = tidy_frame["indicator"].map(settings.targets).astype("float64")

@@ -7,20 +7,10 @@ reached from here. Functions are vectorised over pandas Series.
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from importlib.resources import files
-
 import numpy as np
 import pandas as pd
 
-
-@cache
-def definitions() -> dict:
-    """The parsed definitions file."""
-    text = files("pipeline").joinpath("data/definitions.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
+from pipeline.data import definitions
 
 _CARE = definitions()["care"]
 SHORT_BREAK_LS: tuple[str, ...] = tuple(_CARE["short_break_ls"])

@@ -9,13 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import indicators
+from pipeline import data, indicators
 from pipeline.config import Settings
 from pipeline.indicators import (
     KPI_COLUMNS,
     TIDY_COLUMNS,
     all_indicators,
-    indicator_register,
     kpi_table,
     polarity,
     rag_status,
@@ -36,8 +35,8 @@ R = "2017-01"
 def test_every_registered_id_is_computed_by_exactly_one_theme():
     ids = Counter(i for theme in indicators.THEMES for i in theme.IDS)
     assert [i for i, n in ids.items() if n > 1] == []  # no id in two themes
-    assert set(ids) == set(indicator_register())  # every id registered, every registered id made
-    assert len(indicator_register()) == 24
+    assert set(ids) == set(data.indicators())  # every id registered, every registered id made
+    assert len(data.indicators()) == 24
 
 
 @pytest.mark.parametrize("theme", indicators.THEMES, ids=lambda t: t.__name__.rsplit(".", 1)[-1])
@@ -52,7 +51,7 @@ def test_each_theme_figures_returns_exactly_its_ids(theme):
 
 def test_register_entries_have_label_unit_and_polarity():
     units = {"count", "percent", "rate_per_10k", "score", "hours"}
-    for name, meta in indicator_register().items():
+    for name, meta in data.indicators().items():
         assert meta["label"], name
         assert meta["unit"] in units, name
         assert meta["higher_is_better"] in (True, False, ""), name
@@ -64,7 +63,7 @@ def test_register_entries_have_label_unit_and_polarity():
 
 def test_all_indicators_come_in_register_order():
     out = all_indicators(model_of(missing_la()), [R])
-    assert list(out["indicator"]) == list(indicator_register())
+    assert list(out["indicator"]) == list(data.indicators())
     # the themes' order does not matter: the register decides
     backwards = all_indicators(model_of(missing_la()), [R], themes=indicators.THEMES[::-1])
     pd.testing.assert_frame_equal(out, backwards)
@@ -77,8 +76,8 @@ def test_all_indicators_come_in_register_order():
 def test_tidy_shape():
     out = all_indicators(model_of(looked_after_fixture()), ["2016-12", R])
     assert list(out.columns) == TIDY_COLUMNS
-    assert set(out["indicator"]) == set(indicator_register())
-    assert len(out) == 2 * len(indicator_register())
+    assert set(out["indicator"]) == set(data.indicators())
+    assert len(out) == 2 * len(data.indicators())
     assert out["period_end"].dtype == "datetime64[ns]"
     # for each id, the reference dates oldest first
     first = out[out["indicator"] == "cla_count"]["period_end"]
@@ -100,7 +99,7 @@ def test_wide_one_row_per_reference_date():
     assert list(out["period_end"]) == [pd.Timestamp("2016-12-31"), pd.Timestamp("2017-01-31")]
     # the looked-after counts of tests/indicators/test_care.py: 4 at 31/12/2016, 5 at R
     assert list(out["cla_count"]) == [4, 5]
-    assert set(out.columns) == {"period_end", *indicator_register()}
+    assert set(out.columns) == {"period_end", *data.indicators()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,7 +127,7 @@ def test_kpi_table():
     )
     table = kpi_table(model_of(stability_fixture(), settings), R)
     assert list(table.columns) == KPI_COLUMNS + ["benchmark_national", "benchmark_neighbours"]
-    assert list(table["indicator"]) == list(indicator_register())  # register order
+    assert list(table["indicator"]) == list(data.indicators())  # register order
     row = table.set_index("indicator").loc["long_term_stability_pct"]
     # 62.5% against a target of 65 (higher is better): within 10% (58.5) -> amber
     assert (row["value"], row["numerator"], row["denominator"]) == (62.5, 5, 8)
