@@ -40,6 +40,18 @@ def _raw(root: Path, *months: str) -> Path:
     return root
 
 
+def _paths(tmp_path: Path, clean: bool = False) -> dict:
+    """run_batch's folders under tmp_path (notebooks in nb/, extracts in raw/), quietly."""
+    return dict(
+        notebooks_dir=tmp_path / "nb",
+        raw_root=tmp_path / "raw",
+        processed_root=tmp_path / "p",
+        output_root=tmp_path / "out",
+        progress=False,
+        clean=clean,
+    )
+
+
 # ------------------------------------------------------------------ the real notebooks
 
 
@@ -83,16 +95,8 @@ def test_failing_month_isolated_and_named(tmp_path):
     _notebook(
         nbdir / "01_tiny.ipynb", "x = 1", "if month == '2017-01':\n    raise ValueError('boom')"
     )
-    raw = _raw(tmp_path / "raw", "2016-12", "2017-01")
-    batch = run_batch(
-        ["2016-12", "2017-01"],
-        notebooks_dir=nbdir,
-        raw_root=raw,
-        processed_root=tmp_path / "proc",
-        output_root=tmp_path / "out",
-        progress=False,
-        clean=False,
-    )
+    _raw(tmp_path / "raw", "2016-12", "2017-01")
+    batch = run_batch(["2016-12", "2017-01"], **_paths(tmp_path))
     assert not batch.ok
     good, bad = batch.months
     assert good.ok and (tmp_path / "out" / "2016-12" / "01_tiny.html").is_file()
@@ -108,15 +112,8 @@ def test_a_month_that_fails_on_rerun_keeps_no_stale_report(tmp_path):
     nbdir = tmp_path / "nb"
     _notebook(nbdir / "01_first.ipynb", "x = 1")
     _notebook(nbdir / "02_second.ipynb", "x = 2")
-    raw = _raw(tmp_path / "raw", "2017-01")
-    kwargs = dict(
-        notebooks_dir=nbdir,
-        raw_root=raw,
-        processed_root=tmp_path / "p",
-        output_root=tmp_path / "out",
-        progress=False,
-        clean=False,
-    )
+    _raw(tmp_path / "raw", "2017-01")
+    kwargs = _paths(tmp_path)
     assert run_batch(["2017-01"], **kwargs).ok
     month = tmp_path / "out" / "2017-01"
     assert (month / "02_second.html").is_file()
@@ -132,16 +129,8 @@ def test_a_month_that_fails_on_rerun_keeps_no_stale_report(tmp_path):
 def test_missing_month_folder_fails_that_month_only(tmp_path):
     nbdir = tmp_path / "nb"
     _notebook(nbdir / "01_tiny.ipynb", "x = 1")
-    raw = _raw(tmp_path / "raw", "2016-12")
-    batch = run_batch(
-        ["2016-12", "2017-01"],
-        notebooks_dir=nbdir,
-        raw_root=raw,
-        processed_root=tmp_path / "proc",
-        output_root=tmp_path / "out",
-        progress=False,
-        clean=False,
-    )
+    _raw(tmp_path / "raw", "2016-12")
+    batch = run_batch(["2016-12", "2017-01"], **_paths(tmp_path))
     assert [m.ok for m in batch.months] == [True, False]
     assert "no extract for 2017-01" in batch.months[1].error
 
@@ -149,15 +138,8 @@ def test_missing_month_folder_fails_that_month_only(tmp_path):
 def test_unchanged_month_skipped_then_rerun_when_notebook_changes(tmp_path):
     nbdir = tmp_path / "nb"
     _notebook(nbdir / "01_tiny.ipynb", "x = 1")
-    raw = _raw(tmp_path / "raw", "2017-01")
-    kwargs = dict(
-        notebooks_dir=nbdir,
-        raw_root=raw,
-        processed_root=tmp_path / "proc",
-        output_root=tmp_path / "out",
-        progress=False,
-        clean=False,
-    )
+    _raw(tmp_path / "raw", "2017-01")
+    kwargs = _paths(tmp_path)
     first = run_batch(["2017-01"], **kwargs)
     assert first.ok and not first.months[0].skipped
     second = run_batch(["2017-01"], **kwargs)
@@ -242,16 +224,8 @@ def test_warm_kernel_resets_namespace_between_notebooks(tmp_path):
         "import os\nassert 'leak' not in globals(), 'state leaked between notebooks'\n"
         "assert open(os.path.join(output_root, month, 'pid')).read() == str(os.getpid())",
     )
-    raw = _raw(tmp_path / "raw", "2017-01")
-    batch = run_batch(
-        ["2017-01"],
-        notebooks_dir=nbdir,
-        raw_root=raw,
-        processed_root=tmp_path / "p",
-        output_root=tmp_path / "out",
-        progress=False,
-        clean=False,
-    )
+    _raw(tmp_path / "raw", "2017-01")
+    batch = run_batch(["2017-01"], **_paths(tmp_path))
     assert batch.ok, summary_text(batch)  # same kernel process (pid), yet no shared variables
 
 
@@ -291,13 +265,7 @@ def test_month_redone_when_an_earlier_months_data_changes(tmp_path):
         write_minimal_month(raw / month)
     nbdir = tmp_path / "nb"
     _notebook(nbdir / "01_tiny.ipynb", "x = 1")
-    kwargs = dict(
-        notebooks_dir=nbdir,
-        raw_root=raw,
-        processed_root=tmp_path / "p",
-        output_root=tmp_path / "out",
-        progress=False,
-    )
+    kwargs = _paths(tmp_path, clean=True)
     assert run_batch(["2016-12", "2017-01"], **kwargs).ok
     assert all(m.skipped for m in run_batch(["2017-01"], **kwargs).months)
     # December's extract is corrected: January's quality history changes, so January is redone
