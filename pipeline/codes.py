@@ -31,29 +31,42 @@ def labels(list_name: str) -> dict[str, str]:
     return {code: entry.get("label", code) for code, entry in data.codes()[list_name].items()}
 
 
-def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Series:
-    """Vectorised: True where `values` is a code valid in the matching collection `years`.
-
-    Blank values count as valid (blanks are a separate rule's business).
-    """
+def valid_in_years(
+    list_name: str, values: pd.Series, first: pd.Series | None = None, last: pd.Series | None = None
+) -> pd.Series:
+    """Vectorised: True where `values` is a code valid in at least one collection year from
+    `first` to `last` (per row; a record is judged against every year it spans). Without years
+    (or NA ones) a code is valid if it is valid in any year. Blank values count as valid (blanks
+    are a separate rule's business)."""
     entries = data.codes()[list_name]
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    first = np.array(
-        [entries.get(u, {}).get("from", FIRST_YEAR) if u in entries else np.nan for u in uniques]
+    valid_from = np.array(
+        [entries[u].get("from", FIRST_YEAR) if u in entries else np.nan for u in uniques]
         + [np.nan],
         dtype="float64",
     )
-    last = np.array(
-        [entries.get(u, {}).get("to", LAST_YEAR) if u in entries else np.nan for u in uniques]
-        + [np.nan],
+    valid_to = np.array(
+        [entries[u].get("to", LAST_YEAR) if u in entries else np.nan for u in uniques] + [np.nan],
         dtype="float64",
     )
     positions = np.where(positions < 0, len(uniques), positions)
-    lo, hi = first[positions], last[positions]
-    yr = years.to_numpy(dtype="float64", na_value=np.nan)
-    known = ~np.isnan(lo)
-    in_range = known & (np.isnan(yr) | ((lo <= yr) & (yr <= hi)))
-    return pd.Series(in_range | values.isna().to_numpy(), index=values.index)
+    lo, hi = valid_from[positions], valid_to[positions]
+
+    def years(series) -> np.ndarray:
+        if series is None:
+            return np.full(len(values), np.nan)
+        return series.to_numpy(dtype="float64", na_value=np.nan)
+
+    y0, y1 = years(first), years(last)
+    y0 = np.where(np.isnan(y0), FIRST_YEAR, y0)
+    y1 = np.where(np.isnan(y1), LAST_YEAR, y1)
+    overlaps = ~np.isnan(lo) & (lo <= y1) & (hi >= y0)
+    return pd.Series(overlaps | values.isna().to_numpy(), index=values.index)
+
+
+def valid_for_year(list_name: str, values: pd.Series, years: pd.Series) -> pd.Series:
+    """`valid_in_years` for records of one collection year each."""
+    return valid_in_years(list_name, values, years, years)
 
 
 def collection_years(dates: pd.Series) -> pd.Series:

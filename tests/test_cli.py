@@ -76,6 +76,7 @@ def test_clean_writes_parquet_and_quality(tmp_path, capsys):
         "header.parquet",
         "episodes.parquet",
         "quarantine.parquet",
+        "cells.parquet",
         "quality.json",
     }
     quality = json.loads((out / "quality.json").read_text())
@@ -85,6 +86,7 @@ def test_clean_writes_parquet_and_quality(tmp_path, capsys):
         "merged": 1,
         "quarantined": 0,
         "corrected_cells": 0,
+        "blanked_cells": 0,
     }
     assert "1 merged" in capsys.readouterr().out
 

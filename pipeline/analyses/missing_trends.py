@@ -44,7 +44,7 @@ def monthly_series(model: Model, end_month, n_months: int = 24) -> pd.DataFrame:
     for column in SERIES_COLUMNS:
         frame[column] = wide[column].to_numpy()
     ep = counted(model.missing)
-    untimed = ep[(ep["MISSING"] == "M") & ~ep["open"] & ~ep["timed"]]
+    untimed = ep[(ep["MISSING"] == "M") & ep["end"].notna() & ~ep["timed"]]
     frame["untimed_episodes"] = dates.events_in_month(untimed["start_date"], refs)
     for column in ROLLING:
         frame[f"{column}_3m"] = frame[column].rolling(3).mean()
@@ -152,7 +152,7 @@ def month_summary(episodes: pd.DataFrame, month) -> MonthSummary:
     m = pd.Period(str(month), freq="M")
     e = counted(episodes)
     e = e[(e["MISSING"] == "M") & (e["start_month"] == m)]
-    ended = e[~e["open"]]
+    ended = e[e["end"].notna()]
     ages = e["age_at_start"].dropna()
     has_rhi = e["rhi_offered"].notna().any()
 

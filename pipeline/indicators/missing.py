@@ -6,7 +6,8 @@ Episodes that began during a short break are set aside (`pipeline.model.missing.
   the distinct children among them.
 - missing_mean_hours / missing_max_hours: over M episodes starting in M that have ended
   (numerator = total hours, denominator = ended episodes).
-- missing_open: M episodes open at R (started on or before R, not ended by the end of R).
+- missing_open: M episodes open at R (started on or before R, not ended by the end of R; an end
+  the cleaning had to blank is unknown, not open).
 - rhi_offered_pct / rhi_within_72h_pct: of ended M episodes starting in M, % offered a return
   interview / % interviewed within 72 hours of the end; NaN without the local columns.
 - missing_children_12m_pct: of children looked after at any time in the year to R, % with an M
@@ -72,7 +73,7 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
 
     m = episodes[kind == "M"]
     m_month = month[kind == "M"]
-    ended = ~m["open"].to_numpy(dtype=bool) & (m_month >= 0)
+    ended = m["end"].notna().to_numpy(dtype=bool) & (m_month >= 0)
     hours = m["duration_hours"].to_numpy(dtype="float64")
     n_ended = at.count(m_month[ended])
     total = at.count(m_month[ended], weights=hours[ended])
@@ -83,7 +84,7 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
         mean = np.where(n_ended > 0, total / np.where(n_ended > 0, n_ended, 1), np.nan)
     out["missing_mean_hours"] = (mean, np.where(n_ended > 0, total, np.nan), n_ended)
     out["missing_max_hours"] = (longest, at.none, n_ended)
-    open_now = _open_at(m, at.values)
+    open_now = _open_at(m[~m["end_unknown"].to_numpy(dtype=bool)], at.values)
     out["missing_open"] = (open_now, open_now, at.none)
 
     for indicator, column, flag in (

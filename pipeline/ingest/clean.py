@@ -30,9 +30,14 @@ from pipeline.ingest.normalise import (
     parse_whole_numbers,
     per_unique,
 )
+from pipeline.paths import parse_month
 
 META = ["_source", "_line"]
+FLAGS = ("_TIMED", "_BLANKED")  # per-cell flag columns that follow their column
 _STILL_IN_CARE = data.definitions()["care"]["still_in_care_rec"]
+
+
+CELL_COLUMNS = ["table", "source", "line", "CHILD", "column", "rule", "reason", "value"]
 
 
 @dataclass
@@ -41,6 +46,7 @@ class TableOutcome:
 
     kept: pd.DataFrame
     quarantine: pd.DataFrame
+    cells: pd.DataFrame  # the cell audit: one row per blanked cell (CELL_COLUMNS)
     rows_in: int = 0
     merged: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # rule id -> rows/cells affected
@@ -48,10 +54,11 @@ class TableOutcome:
 
 @dataclass
 class CleanResult:
-    """Typed tables, the quarantine, and the machine-readable quality summary (quality.json)."""
+    """Typed tables, the quarantine, the cell audit and the quality summary (quality.json)."""
 
     tables: dict[str, pd.DataFrame]
     quarantine: pd.DataFrame
+    cells: pd.DataFrame
     summary: dict
 
 
@@ -67,6 +74,7 @@ class Work:
     spec: dict
     raw: pd.DataFrame
     child_ids: pd.Index | None
+    as_at: pd.Timestamp | None = None  # the extract's reference date: where open records end
     values: dict[str, pd.Series] = field(default_factory=dict)
     unreadable: dict[str, pd.Series] = field(default_factory=dict)  # column -> mask
     counts: dict[str, int] = field(default_factory=dict)
@@ -77,6 +85,8 @@ class Work:
     def __post_init__(self) -> None:
         self.rule_of = pd.Series(pd.NA, index=self.raw.index, dtype="str")
         self.reasons = pd.Series(pd.NA, index=self.raw.index, dtype="str")
+        self.key_columns = set(self.spec.get("key_columns", []))
+        self.blanked: list[tuple[str, str, pd.Series, pd.Series]] = []  # rule, column, rows, why
 
     @cached_property
     def clean(self) -> pd.DataFrame:
@@ -86,8 +96,7 @@ class Work:
         for col in self.raw.columns:
             if col in self.values:
                 order.append(col)
-                if f"{col}_TIMED" in self.values:
-                    order.append(f"{col}_TIMED")
+                order += [f"{col}{s}" for s in FLAGS if f"{col}{s}" in self.values]
         return pd.DataFrame({c: self.values[c] for c in order}, index=self.raw.index)
 
     def quarantine(self, rule_id: str, mask: pd.Series, reason) -> None:
@@ -99,6 +108,31 @@ class Work:
         self.rule_of.loc[new] = rule_id
         self.reasons.loc[new] = reason(new[new].index) if callable(reason) else reason
         self.count(rule_id, int(new.sum()))
+
+    def blank(self, rule_id: str, column: str, mask: pd.Series, reason) -> None:
+        """Blank one column's cells under `rule_id` (rows not set aside already): the row is kept,
+        the cell recorded in the cell audit; `reason` as for `quarantine`."""
+        new = mask.fillna(False).astype(bool) & self.rule_of.isna()
+        if not new.any():
+            return
+        why = (
+            reason(new[new].index) if callable(reason) else pd.Series(reason, index=new[new].index)
+        )
+        self.blanked.append((rule_id, column, new, why))
+        self.__dict__.pop("clean", None)  # the typed frame is rebuilt with the blanked cells
+        self.values[column] = self.values[column].mask(new)
+        if f"{column}_TIMED" in self.values:
+            self.values[f"{column}_TIMED"] = self.values[f"{column}_TIMED"] & ~new
+        if f"{column}_BLANKED" in self.values:
+            self.values[f"{column}_BLANKED"] = self.values[f"{column}_BLANKED"] | new
+
+    def reject(self, rule_id: str, column: str, mask: pd.Series, reason) -> None:
+        """A fault in `column`: the row is set aside when it is a key column, else the cell is
+        blanked (SPEC 4: faults are handled at the smallest unit that contains them)."""
+        if column in self.key_columns:
+            self.quarantine(rule_id, mask, reason)
+        else:
+            self.blank(rule_id, column, mask, reason)
 
     def count(self, rule_id: str, n: int) -> None:
         if n:
@@ -175,6 +209,8 @@ def _date_norm(w: Work) -> None:
         w.values[col] = values
         if keep_time:
             w.values[f"{col}_TIMED"] = timed
+        if col in w.spec.get("flag_blanked", []):
+            w.values[f"{col}_BLANKED"] = pd.Series(False, index=w.raw.index)
         w.unreadable[col] = invalid
         w.count("DATE-NORM", int(changed.sum()))
 
@@ -205,8 +241,9 @@ def _req_missing(w: Work) -> None:
 @rule("DATE-INVALID")
 def _date_invalid(w: Work) -> None:
     for col in w.columns("date"):
-        w.quarantine(
+        w.reject(
             "DATE-INVALID",
+            col,
             w.unreadable[col],
             lambda i, c=col: f"{c} = " + w.raw.loc[i, c] + " is not a date",
         )
@@ -216,31 +253,45 @@ def _date_invalid(w: Work) -> None:
 def _sdq_range(w: Work) -> None:
     for col in w.columns("integer"):
         low, high = w.spec["integers"][col]
-        w.quarantine(
+        w.reject(
             "SDQ-RANGE",
+            col,
             w.unreadable[col],
             lambda i, c=col, rng=f" is not {low}-{high}": f"{c} = " + w.raw.loc[i, c] + rng,
         )
 
 
+def _collection_year_text(years: pd.Series) -> pd.Series:
+    return years.astype("str") + "-" + ((years + 1) % 100).astype("str").str.zfill(2)
+
+
 @rule("CODE-INVALID")
 def _code_invalid(w: Work) -> None:
-    dated = w.spec.get("code_date")
-    years = (
-        codes.collection_years(w.values[dated]) if dated else pd.Series(np.nan, index=w.raw.index)
-    )
+    start, until = w.spec.get("code_date"), w.spec.get("code_until")
+    first = last = None
+    if start:
+        first = codes.collection_years(w.values[start])
+        last = first
+        if until:
+            end = w.values[until]
+            if w.as_at is not None:
+                end = end.fillna(w.as_at)  # open: spans up to the extract's month
+            last = codes.collection_years(end)
     for col, list_name in w.spec.get("codes", {}).items():
         if col not in w.values:
             continue
-        ok = codes.valid_for_year(list_name, w.values[col], years)
+        ok = codes.valid_in_years(list_name, w.values[col], first, last)
 
         def reason(i, c=col):
             text = f"{c} = " + w.values[c][i].astype("str") + " is not a valid code"
-            if dated:
-                text = text + " in " + years[i].astype("str") + "-" + (years[i] + 1).astype("str")
-            return text
+            if first is None:
+                return text
+            span = _collection_year_text(first[i])
+            later = last[i].notna() & (last[i] != first[i])
+            span = span.mask(later, span + " to " + _collection_year_text(last[i]))
+            return text + " in " + span.fillna("any year").astype("str")
 
-        w.quarantine("CODE-INVALID", ~ok, reason)
+        w.reject("CODE-INVALID", col, ~ok, reason)
 
 
 @rule("EPI-END-BEFORE-START")
@@ -250,8 +301,9 @@ def _epi_end_before_start(w: Work) -> None:
 
 @rule("MIS-END-BEFORE-START")
 def _mis_end_before_start(w: Work) -> None:
-    w.quarantine(
+    w.reject(
         "MIS-END-BEFORE-START",
+        "MIS_END",
         w.values["MIS_END"] < w.values["MIS_START"],
         "MIS_END is before MIS_START",
     )
@@ -261,7 +313,7 @@ def _mis_end_before_start(w: Work) -> None:
 def _dup_exact(w: Work) -> None:
     clean = w.clean
     alive = w.rule_of.isna()
-    value_cols = [c for c in clean.columns if not c.endswith("_TIMED")]
+    value_cols = [c for c in clean.columns if not c.endswith(FLAGS)]
     dup = _duplicated(clean if alive.all() else clean.loc[alive], value_cols, keep="first")
     w.merged = dup.index[dup]
     w.count("DUP-EXACT", len(w.merged))
@@ -269,17 +321,54 @@ def _dup_exact(w: Work) -> None:
 
 @rule("DUP-CONFLICT")
 def _dup_conflict(w: Work) -> None:
-    key = w.spec.get("key", [])
+    """Rows sharing the table's `unique` columns but differing elsewhere. When they differ in a
+    key column nothing says which copy is right: every copy is set aside. When they differ only
+    in other columns, one row is kept (the rest merged into it) with those cells blanked."""
+    key = w.spec.get("unique", [])
     if not key:
         return
     clean = w.clean
     alive = w.rule_of.isna() & ~clean.index.isin(w.merged)
     conflict = _duplicated(clean.loc[alive], key, keep=False)
+    rows = clean.loc[conflict[conflict].index]
+    if rows.empty:
+        return
+    group = rows.groupby(key, sort=False, dropna=False).ngroup()
+    others = [c for c in clean.columns if c not in key and not c.endswith(FLAGS)]
+    differs = rows[others].groupby(group.to_numpy()).nunique(dropna=False) > 1
+    in_key = [c for c in others if c in w.key_columns]
+    keyed = differs[in_key].any(axis=1) if in_key else pd.Series(False, index=differs.index)
+    doomed = group.isin(keyed.index[keyed]).to_numpy()
     w.quarantine(
         "DUP-CONFLICT",
-        conflict.reindex(clean.index, fill_value=False),
-        "rows share " + "+".join(key) + " but differ",
+        pd.Series(doomed, index=rows.index).reindex(clean.index, fill_value=False),
+        "rows share " + "+".join(key) + " but differ in a key column",
     )
+    mild = rows.loc[~doomed]
+    if mild.empty:
+        return
+    first = ~group.loc[mild.index].duplicated()
+    w.merged = w.merged.append(mild.index[~first.to_numpy()])
+    kept, kept_group = mild.index[first.to_numpy()], group.loc[mild.index][first].to_numpy()
+    for column in others:
+        hit = differs.loc[kept_group, column].to_numpy()
+        if not hit.any():
+            continue
+        values = rows[column].astype("str").fillna("(blank)").groupby(group.to_numpy())
+        listed = values.agg(lambda v: " / ".join(dict.fromkeys(v)))
+        why = pd.Series(
+            "rows share "
+            + "+".join(key)
+            + f" but give {column} as "
+            + listed.loc[kept_group].to_numpy(),
+            index=kept,
+        )
+        w.blank(
+            "DUP-CONFLICT",
+            column,
+            pd.Series(hit, index=kept).reindex(clean.index, fill_value=False),
+            why,
+        )
 
 
 def _settle(w: Work) -> None:
@@ -335,10 +424,16 @@ def _orphan(w: Work) -> None:
 ROW_RULES_END = "DUP-CONFLICT"  # the rules up to here decide which rows are kept
 
 
-def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = None) -> TableOutcome:
-    """Apply every rule to one raw table; return kept rows (typed), quarantined rows and counts."""
+def clean_table(
+    table: str,
+    frame: pd.DataFrame,
+    child_ids: pd.Index | None = None,
+    as_at: pd.Timestamp | None = None,
+) -> TableOutcome:
+    """Apply every rule to one raw table; return kept rows (typed), quarantined rows, the cell
+    audit and counts. `as_at` (the extract's reference date) ends open records' spans."""
     spec = data.tables()[table]
-    w = Work(table, spec, _with_required_columns(frame, spec), child_ids)
+    w = Work(table, spec, _with_required_columns(frame, spec), child_ids, as_at)
     for rule_id in data.rules():
         if applies(rule_id, table):
             RULES[rule_id](w)
@@ -360,9 +455,44 @@ def clean_table(table: str, frame: pd.DataFrame, child_ids: pd.Index | None = No
     return TableOutcome(
         kept.reset_index(drop=True),
         quarantined,
+        _cell_audit(w),
         rows_in=len(raw),
         merged=len(w.merged),
         counts=w.counts,
+    )
+
+
+def _cell_audit(w: Work) -> pd.DataFrame:
+    """One row per cell blanked in a row that was not set aside: where it was, which rule, why,
+    and the value as the file gave it."""
+    parts = []
+    for rule_id, column, rows, why in w.blanked:
+        rows = rows & w.rule_of.isna()
+        if not rows.any():
+            continue
+        raw = w.raw.loc[rows]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": w.table,
+                    "source": raw["_source"].astype("str"),
+                    "line": raw["_line"].astype("int64"),
+                    "CHILD": w.values["CHILD"][rows].astype("str"),
+                    "column": column,
+                    "rule": rule_id,
+                    "reason": why[rows[rows].index].astype("str"),
+                    "value": raw[column].astype("str"),
+                }
+            )
+        )
+    if not parts:
+        return _cell_audit_empty()
+    return pd.concat(parts, ignore_index=True)[CELL_COLUMNS]
+
+
+def _cell_audit_empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "line" else "str") for c in CELL_COLUMNS}
     )
 
 
@@ -399,7 +529,9 @@ def _with_required_columns(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 def _sort(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     spec = data.tables()[table]
-    by = [c for c in ["CHILD", *spec.get("key", []), *spec.get("datetimes", [])[:1]] if c in frame]
+    by = [
+        c for c in ["CHILD", *spec.get("unique", []), *spec.get("datetimes", [])[:1]] if c in frame
+    ]
     by = list(dict.fromkeys(by))
     return frame.sort_values(by, kind="stable") if by else frame
 
@@ -425,12 +557,14 @@ def _records_json(raw: pd.DataFrame) -> pd.Series:
 
 
 def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
-    """Clean every table of a loaded extract (header first, so other tables can check child IDs)."""
+    """Clean every table of a loaded extract (header first, so other tables can check child IDs).
+    With `month`, open records are judged up to its last day."""
+    as_at = parse_month(month).to_timestamp(how="end").normalize() if month else None
     order = sorted(raw.tables, key=lambda t: (t != "header", t))
     outcomes: dict[str, TableOutcome] = {}
     child_ids = None
     if "header" in raw.tables:
-        outcomes["header"] = clean_table("header", raw.tables["header"])
+        outcomes["header"] = clean_table("header", raw.tables["header"], as_at=as_at)
         child_ids = pd.Index(outcomes["header"].kept["CHILD"])
     rest = [t for t in order if t != "header"]
     # the other tables are independent given the header's IDs; most of the work is in pyarrow
@@ -439,7 +573,7 @@ def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
         done = dict(
             zip(
                 rest,
-                pool.map(lambda t: clean_table(t, raw.tables[t], child_ids), rest),
+                pool.map(lambda t: clean_table(t, raw.tables[t], child_ids, as_at), rest),
                 strict=True,
             )
         )
@@ -449,8 +583,11 @@ def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
     quarantine = pd.concat(
         [o.quarantine for o in outcomes.values()] or [pd.DataFrame()], ignore_index=True
     )
+    cells = pd.concat(
+        [o.cells for o in outcomes.values()] or [_cell_audit_empty()], ignore_index=True
+    )
     summary = quality_summary(raw, outcomes, month)
-    return CleanResult(tables=tables, quarantine=quarantine, summary=summary)
+    return CleanResult(tables=tables, quarantine=quarantine, cells=cells, summary=summary)
 
 
 def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: str | None) -> dict:
@@ -458,6 +595,7 @@ def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: s
     rules = data.rules()
     table_rows = {}
     rule_rows = []
+    cell_rows = []
     for table, o in outcomes.items():
         corrected_cells = sum(n for r, n in o.counts.items() if rules[r]["action"] == "correct")
         table_rows[table] = {
@@ -466,8 +604,33 @@ def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: s
             "merged": o.merged,
             "quarantined": len(o.quarantine),
             "corrected_cells": corrected_cells,
+            "blanked_cells": len(o.cells),
         }
+        per_cell = o.cells.groupby(["rule", "column"], sort=False).size()
+        for (rule_id, column), n in per_cell.items():
+            cell_rows.append(
+                {
+                    "rule": rule_id,
+                    "table": table,
+                    "column": column,
+                    "description": rules[rule_id]["description"],
+                    "cells": int(n),
+                }
+            )
+        quarantined_by = o.quarantine["rule"].value_counts().to_dict()
         for rule_id, spec in rules.items():
+            if spec["action"] in ("reject", "blank"):
+                if quarantined_by.get(rule_id):
+                    rule_rows.append(
+                        {
+                            "rule": rule_id,
+                            "table": table,
+                            "action": "quarantine",
+                            "description": spec["description"],
+                            "rows": int(quarantined_by[rule_id]),
+                        }
+                    )
+                continue
             if o.counts.get(rule_id):
                 rule_rows.append(
                     {
@@ -480,7 +643,7 @@ def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: s
                 )
     totals = {
         k: sum(t[k] for t in table_rows.values())
-        for k in ("rows_in", "kept", "merged", "quarantined", "corrected_cells")
+        for k in ("rows_in", "kept", "merged", "quarantined", "corrected_cells", "blanked_cells")
     }
     return {
         "month": month,
@@ -490,6 +653,7 @@ def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: s
         "files": [vars(f) for f in raw.files],
         "tables": table_rows,
         "rules": rule_rows,
+        "cells": cell_rows,
         "totals": totals,
     }
 
@@ -499,7 +663,7 @@ def to_canonical_text(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     spec = data.tables()[table]
     out = {}
     for col in frame.columns:
-        if col.endswith("_TIMED"):
+        if col.endswith(FLAGS):
             continue
         s = frame[col]
         if col in spec.get("datetimes", []):

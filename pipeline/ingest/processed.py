@@ -18,6 +18,8 @@ from pipeline.io import (
     digest_files,
 )
 
+AUDITS = ("quarantine", "cells")  # beside the tables: rows set aside, cells blanked
+
 
 def clean_month(month: str, raw_dir: str | Path, processed_dir: str | Path) -> CleanResult:
     """Load the extract in `raw_dir`, clean it, and write typed parquet + quarantine + quality.json."""
@@ -49,12 +51,14 @@ def ensure_clean(
 
 
 def write_processed(result: CleanResult, out_dir: str | Path) -> None:
-    """Write each table as parquet, the quarantine, and quality.json (each file atomically)."""
+    """Write each table as parquet, the quarantine, the cell audit and quality.json (each file
+    atomically)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in result.tables.items():
         atomic_write_parquet(frame, out / f"{table}.parquet")
     atomic_write_parquet(result.quarantine, out / "quarantine.parquet")
+    atomic_write_parquet(result.cells, out / "cells.parquet")
     payload = json.dumps(result.summary, indent=2, default=str).encode("utf-8")
     atomic_write_bytes(payload, out / "quality.json")
 
@@ -67,7 +71,5 @@ def read_processed(processed_dir: str | Path) -> dict[str, pd.DataFrame]:
             f"{folder}: no cleaned data (run the cleaning for this month first)"
         )
     return {
-        p.stem: pd.read_parquet(p)
-        for p in sorted(folder.glob("*.parquet"))
-        if p.stem != "quarantine"
+        p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet")) if p.stem not in AUDITS
     }

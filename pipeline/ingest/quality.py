@@ -17,7 +17,15 @@ from pipeline import data
 from pipeline.config import Settings
 from pipeline.paths import parse_month
 
-ACCOUNTING_COLUMNS = ["table", "rows_in", "kept", "merged", "quarantined", "corrected_cells"]
+ACCOUNTING_COLUMNS = [
+    "table",
+    "rows_in",
+    "kept",
+    "merged",
+    "quarantined",
+    "corrected_cells",
+    "blanked_cells",
+]
 
 
 def read_quality(processed_dir: str | Path) -> dict:
@@ -37,9 +45,16 @@ def accounting_frame(summary: dict) -> pd.DataFrame:
     frame = pd.DataFrame(
         [{"table": t, **v} for t, v in summary["tables"].items()], columns=ACCOUNTING_COLUMNS
     )
+    frame["blanked_cells"] = frame["blanked_cells"].fillna(0).astype("int64")  # older summaries
     frame["quarantined_pct"] = _share(frame)
     frame["balances"] = frame["rows_in"] == frame["kept"] + frame["merged"] + frame["quarantined"]
     return frame
+
+
+def cells_frame(summary: dict) -> pd.DataFrame:
+    """One row per (rule, table, column) whose cells were blanked, with the number of cells."""
+    columns = ["rule", "table", "column", "description", "cells"]
+    return pd.DataFrame(summary.get("cells", []), columns=columns)
 
 
 def rules_frame(summary: dict) -> pd.DataFrame:
@@ -55,7 +70,7 @@ def history(processed_root: str | Path, month: str, n_months: int = 12) -> pd.Da
     for period in pd.period_range(end=end, periods=n_months, freq="M"):
         folder = Path(processed_root) / str(period)
         if (folder / "quality.json").is_file():
-            rows.append({"month": str(period), **read_quality(folder)["totals"]})
+            rows.append({"blanked_cells": 0, "month": str(period), **read_quality(folder)["totals"]})
     frame = pd.DataFrame(rows, columns=["month", *ACCOUNTING_COLUMNS[1:]])
     frame["quarantined_pct"] = _share(frame)
     return frame

@@ -36,6 +36,8 @@ def cleaned_schema(table: str) -> pa.DataFrameSchema:
             columns[col] = pa.Column("str", nullable=nullable, required=required)
     for col in spec.get("datetimes", []):
         columns[f"{col}_TIMED"] = pa.Column(bool, required=col in spec["required"])
+    for col in spec.get("flag_blanked", []):
+        columns[f"{col}_BLANKED"] = pa.Column(bool, required=col in spec["required"])
     checks = []
     if table == "episodes":
         checks.append(pa.Check(lambda df: ~(df["DEC"] < df["DECOM"]), error="DEC before DECOM"))
@@ -48,7 +50,7 @@ def cleaned_schema(table: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         columns,
         checks=checks,
-        unique=spec.get("key") or None,
+        unique=spec.get("unique") or None,
         strict=False,
         coerce=False,
         name=table,

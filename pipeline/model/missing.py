@@ -4,6 +4,9 @@ Definitions (SPEC 5; choices the words leave open are marked *):
 
 - An episode belongs to the month its start falls in. MISSING = M is missing (whereabouts
   unknown), A is away from placement (whereabouts known).
+- An episode is open when the extract has no MIS_END; an MIS_END cleaning had to blank
+  (unreadable, or before the start) makes the end unknown: the incident counts, its duration
+  does not, and it is not open.
 - Duration: hours between MIS_START and MIS_END when both carry a time of day (`timed`);
   otherwise whole calendar days between the two dates * 24 (*a same-day dates-only episode is
   0 hours*), and the episode is flagged untimed so reports can say so.
@@ -38,6 +41,7 @@ EPISODE_COLUMNS = [
     "start_month",
     "timed",
     "open",
+    "end_unknown",
     "duration_hours",
     "DOB",
     "SEX",
@@ -107,9 +111,10 @@ def _return_interviews(ms: pd.DataFrame, end: pd.Series, end_date: pd.Series) ->
 def missing_episodes(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.DataFrame:
     """Typed missing/away episodes joined to the child and the care episode in force at the start.
 
-    Columns (EPISODE_COLUMNS): CHILD, MISSING (M/A), start, end (datetimes; end NaT when open),
-    start_date, end_date, start_month (Period), timed (both ends carry a time), open,
-    duration_hours (NaN when open), DOB, SEX (code), sex (group), age_at_start, age_band,
+    Columns (EPISODE_COLUMNS): CHILD, MISSING (M/A), start, end (datetimes; NaT when open or
+    unknown), start_date, end_date, start_month (Period), timed (both ends carry a time), open,
+    end_unknown (the extract's end could not be used: neither open nor ended), duration_hours
+    (NaN unless ended), DOB, SEX (code), sex (group), age_at_start, age_band,
     looked_after, short_break (excluded from every figure), DECOM, LS, PLACE (of the episode in
     force), place_group (label of the placement type in force; "Not looked after" when none),
     PLACE_PROVIDER, HOME_POST, PL_POST, rhi_offered, rhi_accepted (NA when the local columns are
@@ -125,6 +130,9 @@ def missing_episodes(tables: dict[str, pd.DataFrame], care: care_model.Care) -> 
     start, end = ms["MIS_START"], ms["MIS_END"]
     start_date, end_date = start.dt.normalize(), end.dt.normalize()
     timed = _timed(ms, "MIS_START") & _timed(ms, "MIS_END")
+    # an end cleaning had to blank (unreadable, or before the start) is unknown, not open
+    blanked = ms["MIS_END_BLANKED"] if "MIS_END_BLANKED" in ms else pd.Series(False, index=ms.index)
+    unknown = blanked.fillna(False).astype(bool)
     exact = (end - start) / pd.Timedelta(hours=1)
     by_day = (end_date - start_date).dt.days * 24.0
     out = pd.DataFrame(
@@ -137,7 +145,8 @@ def missing_episodes(tables: dict[str, pd.DataFrame], care: care_model.Care) -> 
             "end_date": end_date,
             "start_month": start.dt.to_period("M"),
             "timed": timed.to_numpy(),
-            "open": end.isna().to_numpy(),
+            "open": (end.isna() & ~unknown).to_numpy(),
+            "end_unknown": unknown.to_numpy(),
             "duration_hours": exact.where(timed, by_day).astype("float64"),
         }
     )

@@ -50,16 +50,19 @@ def is_temporary(place: pd.Series) -> np.ndarray:
     return place.isin(TEMPORARY_PLACE).fillna(False).to_numpy(dtype=bool)
 
 
-def _by_distinct(values: pd.Series, lookup: dict, default) -> np.ndarray:
-    """`lookup` applied to the distinct values only (codes repeat a lot), `default` elsewhere."""
+def _by_distinct(values: pd.Series, lookup: dict, default, blank=None) -> np.ndarray:
+    """`lookup` applied to the distinct values only (codes repeat a lot): `default` for values
+    not in it, `blank` (default: `default`) for missing ones."""
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([lookup.get(u, default) for u in uniques] + [default], dtype=object)
+    blank = default if blank is None else blank
+    mapped = np.array([lookup.get(u, default) for u in uniques] + [blank], dtype=object)
     return mapped[np.where(positions < 0, len(uniques), positions)]
 
 
 def place_group(place: pd.Series) -> pd.Series:
-    """DfE's placement group of each PLACE code; `other` for codes in no group and for blanks."""
-    groups = _by_distinct(place, _GROUP_OF_CODE, OTHER_GROUP)
+    """DfE's placement group of each PLACE code; `other` for codes in no group; NA where the
+    code is unknown (blank, e.g. blanked by cleaning as invalid)."""
+    groups = _by_distinct(place, _GROUP_OF_CODE, OTHER_GROUP, blank=pd.NA)
     return pd.Series(groups, index=place.index, dtype="str")
 
 

@@ -239,6 +239,7 @@ def quality_tiles(summary: dict, past: pd.DataFrame, verdict: Verdict, settings:
     rag = "red" if not verdict.fit else "amber" if verdict.caveat else "green"
     merged = sum(t["merged"] for t in totals.values())
     corrected = sum(t["corrected_cells"] for t in totals.values())
+    blanked = sum(t.get("blanked_cells", 0) for t in totals.values())
     return tiles(
         [
             Tile("Rows received", f"{rows_in:,}", detail=[f"{len(totals)} tables"]),
@@ -247,5 +248,6 @@ def quality_tiles(summary: dict, past: pd.DataFrame, verdict: Verdict, settings:
             ),
             Tile("Duplicate rows merged", f"{merged:,}"),
             Tile("Values tidied (cells corrected)", f"{corrected:,}"),
+            Tile("Values blanked (row kept)", f"{blanked:,}"),
         ]
     )

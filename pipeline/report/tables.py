@@ -6,7 +6,7 @@ import pandas as pd
 
 from pipeline.analyses.missing_trends import MonthSummary
 from pipeline.config import Settings
-from pipeline.ingest.quality import accounting_frame, rules_frame
+from pipeline.ingest.quality import accounting_frame, cells_frame, rules_frame
 from pipeline.report.suppression import fmt_count, is_small
 
 
@@ -24,6 +24,7 @@ def quality_accounting(summary: dict) -> pd.DataFrame:
                 lambda v: "-" if pd.isna(v) else f"{v:.1f}%"
             ),
             "Cells corrected": accounts["corrected_cells"].map("{:,}".format),
+            "Cells blanked": accounts["blanked_cells"].map("{:,}".format),
         }
     )
 
@@ -38,6 +39,20 @@ def quality_rules(summary: dict) -> pd.DataFrame:
             "Action": rules["action"],
             "What it checks": rules["description"],
             "Rows": rules["rows"].map("{:,}".format),
+        }
+    )
+
+
+def quality_cells(summary: dict) -> pd.DataFrame:
+    """Cells blanked (the row kept) per rule, table and column."""
+    cells = cells_frame(summary)
+    return pd.DataFrame(
+        {
+            "Rule": cells["rule"],
+            "Table": cells["table"],
+            "Column": cells["column"],
+            "What it checks": cells["description"],
+            "Cells blanked": cells["cells"].map("{:,}".format),
         }
     )
 

@@ -208,3 +208,30 @@ def test_default_la_january_2017_near_seeds_council(tmp_path):
     assert 12 <= v["missing_children"] <= 55
     assert 2.5 <= v["missing_mean_hours"] <= 6.5
     assert 8 <= v["missing_max_hours"] <= 72
+
+
+def test_an_end_cleaning_had_to_blank_is_unknown_not_open():
+    # child 9, in care all January: three M episodes in January 2017. One ends 2 hours later;
+    # one "ends" before it starts (MIS-END-BEFORE-START blanks the end); one ends on an
+    # unreadable date (DATE-INVALID blanks it); and one has no end at all (open).
+    # incidents 4; open at R 1 (only the truly open one); ended 1, its 2 hours the mean
+    tables = {
+        "header": cleaned("header", [{"CHILD": "9", "SEX": "M", "DOB": "01/01/2003"}]),
+        "episodes": cleaned("episodes", [episode("9", "01/06/2016", place="K2")]),
+        "missing": cleaned(
+            "missing",
+            [
+                missing_row("9", "M", "03/01/2017 10:00", "03/01/2017 12:00"),
+                missing_row("9", "M", "10/01/2017 10:00", "09/01/2017 12:00"),
+                missing_row("9", "M", "15/01/2017 10:00", "31/02/2017 12:00"),
+                missing_row("9", "M", "20/01/2017 10:00"),
+            ],
+        ),
+    }
+    assert tables["missing"]["MIS_END_BLANKED"].tolist() == [False, True, True, False]
+    v = values(run(tables, [R]))
+    assert v["missing_incidents"] == 4 and v["missing_open"] == 1
+    assert v["missing_mean_hours"] == 2 and v["missing_max_hours"] == 2
+    episodes = model_of(tables).missing
+    assert episodes["end_unknown"].tolist() == [False, True, True, False]
+    assert episodes["open"].tolist() == [False, False, False, True]

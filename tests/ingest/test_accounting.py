@@ -6,6 +6,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline import data
 from pipeline.ingest.clean import clean_extract, clean_table, to_canonical_text
 from pipeline.ingest.load import RawExtract
 from tests.builders import raw_table
@@ -110,7 +111,23 @@ def test_extract_totals_add_up():
     )
     result = clean_extract(raw, month="2017-01")
     t = result.summary["totals"]
-    assert t == {"rows_in": 3, "kept": 1, "merged": 0, "quarantined": 2, "corrected_cells": 0}
+    # child 1's two header rows disagree only in SEX (not a key column): one kept with SEX
+    # blanked, the other merged into it
+    assert t == {
+        "rows_in": 3,
+        "kept": 2,
+        "merged": 1,
+        "quarantined": 0,
+        "corrected_cells": 0,
+        "blanked_cells": 1,
+    }
     assert result.summary["tables"]["episodes"]["kept"] == 1
-    # the episode's child lost its (conflicting) header row: flagged as an orphan, not dropped
-    assert {r["rule"] for r in result.summary["rules"]} == {"DUP-CONFLICT", "ORPHAN"}
+    assert result.summary["cells"] == [
+        {
+            "rule": "DUP-CONFLICT",
+            "table": "header",
+            "column": "SEX",
+            "description": data.rules()["DUP-CONFLICT"]["description"],
+            "cells": 1,
+        }
+    ]

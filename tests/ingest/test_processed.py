@@ -27,7 +27,13 @@ def test_clean_month_writes_tables_quarantine_and_quality(raw_dir, tmp_path):
     out = tmp_path / "processed" / "2017-01"
     result = processed.clean_month("2017-01", raw_dir, out)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["episodes.parquet", "header.parquet", "quality.json", "quarantine.parquet"]
+    assert names == [
+        "cells.parquet",
+        "episodes.parquet",
+        "header.parquet",
+        "quality.json",
+        "quarantine.parquet",
+    ]
     # child 2's ISO DECOM and lower-case PLACE are corrected: 2 cells, nothing set aside
     summary = json.loads((out / "quality.json").read_text())
     assert summary["month"] == "2017-01"

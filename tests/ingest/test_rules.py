@@ -14,14 +14,16 @@ from pipeline.ingest.clean import RULES, applies, clean_extract, clean_table, ru
 from pipeline.ingest.load import RawExtract
 from tests.builders import episode, raw_table
 
-QUARANTINE_RULES = {r for r, spec in data.rules().items() if spec["action"] == "quarantine"}
+QUARANTINE_RULES = {r for r, s in data.rules().items() if s["action"] in ("quarantine", "reject")}
 
 # ---------------------------------------------------------------------------------- the register
 
 
 def test_every_rule_has_action_and_description():
     for rule_id, spec in data.rules().items():
-        assert spec["action"] in {"correct", "merge", "quarantine", "flag"}, rule_id
+        assert spec["action"] in {"correct", "merge", "quarantine", "reject", "blank", "flag"}, (
+            rule_id
+        )
         assert spec["description"].strip(), rule_id
 
 
@@ -60,15 +62,15 @@ def test_tables_key_limits_a_rule_to_some_tables():
 def test_first_quarantine_rule_in_rules_toml_wins():
     # Row 1 has a blank CHILD *and* an unreadable DECOM: rules.toml lists REQ-MISSING (5th) before
     # DATE-INVALID (6th), so REQ-MISSING takes it.
-    # Row 2 (child 2): unreadable DEC and PLACE ZZ (no such code): DATE-INVALID (6th) before
-    # CODE-INVALID (8th). Row 3 (child 3): PLACE ZZ and DEC before DECOM: CODE-INVALID (8th)
+    # Row 2 (child 2): unreadable DEC (a key column) and REC Z9 (no such code): DATE-INVALID (6th)
+    # before CODE-INVALID (8th). Row 3 (child 3): REC Z9 and DEC before DECOM: CODE-INVALID (8th)
     # before EPI-END-BEFORE-START (9th).
     frame = raw_table(
         "episodes",
         [
             episode(child=None, decom="31/02/2016"),
-            episode(child="2", dec="unknown", rec="E11", place="ZZ"),
-            episode(child="3", decom="10/04/2016", dec="09/04/2016", rec="E11", place="ZZ"),
+            episode(child="2", dec="unknown", rec="Z9"),
+            episode(child="3", decom="10/04/2016", dec="09/04/2016", rec="Z9"),
         ],
     )
     out = clean_table("episodes", frame)
@@ -76,8 +78,7 @@ def test_first_quarantine_rule_in_rules_toml_wins():
     assert out.quarantine["rule"].tolist() == ["REQ-MISSING", "DATE-INVALID", "CODE-INVALID"]
     reasons = out.quarantine["reason"].tolist()
     assert reasons[:2] == ["CHILD is blank", "DEC = unknown is not a date"]
-    # (the collection year of the reason is checked in test_code_invalid_reason_* below)
-    assert reasons[2].startswith("PLACE = ZZ is not a valid code in 2016")
+    assert reasons[2] == "REC = Z9 is not a valid code in 2016-17"
     # each row counted once, under the rule that took it
     assert {r: n for r, n in out.counts.items() if r in QUARANTINE_RULES} == {
         "REQ-MISSING": 1,
@@ -208,27 +209,30 @@ def test_epi_overlap_truncates_dec_to_next_decom():
 
 
 def test_req_missing():
+    # RNE must be present (a key column); a blank PLACE is not a fault: the row is kept
     frame = raw_table(
-        "episodes", [episode(child=None), episode(child="2", place=None), episode(child="3")]
+        "episodes",
+        [episode(child=None), episode(child="2", rne=None), episode(child="3", place=None)],
     )
     out = clean_table("episodes", frame)
-    assert list(out.kept["CHILD"]) == ["3"]
+    assert list(out.kept["CHILD"]) == ["3"] and pd.isna(out.kept["PLACE"].iloc[0])
     assert out.counts["REQ-MISSING"] == 2
-    assert sorted(out.quarantine["reason"]) == ["CHILD is blank", "PLACE is blank"]
+    assert sorted(out.quarantine["reason"]) == ["CHILD is blank", "RNE is blank"]
+    assert out.cells.empty  # a blank value is not a blanked one
 
 
 def test_req_missing_spaces_are_blank_and_the_first_blank_column_is_named():
-    # child 4: LS is only spaces; child 5: DECOM and PLACE blank -> DECOM is named, being first
-    # in episodes' not_null (CHILD, DECOM, RNE, LS, PLACE)
+    # child 4: RNE is only spaces; child 5: DECOM and RNE blank -> DECOM is named, being first
+    # in episodes' not_null (CHILD, DECOM, RNE)
     frame = raw_table(
-        "episodes", [episode(child="4", ls="  "), episode(child="5", decom=None, place=None)]
+        "episodes", [episode(child="4", rne="  "), episode(child="5", decom=None, rne=None)]
     )
     out = clean_table("episodes", frame)
     assert out.kept.empty and out.counts["REQ-MISSING"] == 2
-    assert out.quarantine["reason"].tolist() == ["LS is blank", "DECOM is blank"]
+    assert out.quarantine["reason"].tolist() == ["RNE is blank", "DECOM is blank"]
 
 
-def test_date_invalid_quarantines():
+def test_date_invalid_in_a_key_column_quarantines():
     frame = raw_table(
         "episodes",
         [
@@ -244,35 +248,76 @@ def test_date_invalid_quarantines():
     assert out.quarantine["reason"].str.contains("DECOM").all()
 
 
-def test_code_invalid_for_collection_year():
-    # K3 is valid from 2024-25 only; H5 until 2024-25 only; ZZ never
+def test_date_invalid_elsewhere_blanks_the_cell_and_keeps_the_child():
+    # header: DOB is not a key column; child 1's DOB 31/02/2010 is blanked, child 1 is kept
+    frame = raw_table(
+        "header",
+        [
+            {"CHILD": "1", "SEX": "1", "DOB": "31/02/2010"},
+            {"CHILD": "2", "SEX": "2", "DOB": "01/01/2010"},
+        ],
+    )
+    out = clean_table("header", frame)
+    assert out.kept["CHILD"].tolist() == ["1", "2"] and out.quarantine.empty
+    assert pd.isna(out.kept["DOB"].iloc[0])
+    row = out.cells.iloc[0]
+    assert (row["CHILD"], row["column"], row["rule"], row["value"], row["line"]) == (
+        "1",
+        "DOB",
+        "DATE-INVALID",
+        "31/02/2010",
+        2,
+    )
+    assert row["reason"] == "DOB = 31/02/2010 is not a date"
+
+
+def test_code_invalid_judged_against_every_year_the_record_spans():
+    # K3 is valid from 2024-25 only; H5 until 2024-25 only; ZZ never. PLACE is not a key column:
+    # an invalid code is blanked, the episode kept.
+    as_at = pd.Timestamp("2026-01-31")  # the extract's month: open episodes run to 2025-26
     frame = raw_table(
         "episodes",
         [
-            episode(child="1", decom="01/04/2016", place="K3"),  # 2016-17: invalid
-            episode(child="2", decom="01/04/2024", place="K3"),  # 2024-25: valid
-            episode(child="3", decom="31/03/2025", place="H5"),  # still 2024-25: valid
-            episode(child="4", decom="01/04/2025", place="H5"),  # 2025-26: invalid
-            episode(child="5", decom="01/04/2016", place="ZZ"),
+            episode(child="1", decom="01/04/2016", dec="01/05/2016", rec="E11", place="K3"),
+            episode(child="2", decom="01/04/2024", place="K3"),  # 2024-25 on: valid
+            episode(child="3", decom="31/03/2025", place="H5"),  # 2024-25 to 2025-26: valid
+            episode(child="4", decom="01/04/2025", place="H5"),  # 2025-26 only: invalid
+            episode(child="5", decom="01/04/2016", dec="01/05/2016", rec="E11", place="ZZ"),
+            episode(child="6", decom="01/06/2023", place="H5"),  # open H5 carried on: valid
+            episode(child="7", decom="01/03/2016", dec="01/05/2024", rec="E11", place="K3"),
+        ],
+    )
+    out = clean_table("episodes", frame, as_at=as_at)
+    assert out.quarantine.empty and len(out.kept) == 7
+    assert sorted(zip(out.cells["CHILD"], out.cells["value"], strict=True)) == [
+        ("1", "K3"),
+        ("4", "H5"),
+        ("5", "ZZ"),
+    ]  # child 7's K3 episode ran into 2024-25: accepted
+    reasons = out.cells.set_index("CHILD")["reason"]
+    assert reasons["1"] == "PLACE = K3 is not a valid code in 2016-17"
+    assert reasons["4"] == "PLACE = H5 is not a valid code in 2025-26"
+    kept = out.kept.set_index("CHILD")["PLACE"]
+    assert pd.isna(kept["1"]) and kept["2"] == "K3" and kept["6"] == "H5"
+
+
+def test_code_invalid_open_records_without_a_month_run_to_any_later_year():
+    # without the extract's month an open 2016 K3 episode may yet run into 2024-25
+    out = clean_table("episodes", raw_table("episodes", [episode(decom="01/04/2016", place="K3")]))
+    assert out.cells.empty
+
+
+def test_code_invalid_in_a_key_column_quarantines_and_names_the_years():
+    frame = raw_table(
+        "episodes",
+        [
+            episode(child="1", decom="01/04/2016", dec="01/05/2017", rec="E99"),
+            episode(child="2", decom="bad"),
         ],
     )
     out = clean_table("episodes", frame)
-    assert list(out.kept["CHILD"]) == ["2", "3"]
-    assert out.counts["CODE-INVALID"] == 3
     reason = out.quarantine.set_index("CHILD").loc["1", "reason"]
-    assert "PLACE = K3" in reason and "2016-2017" in reason
-
-
-def test_code_invalid_reason_names_the_collection_year_when_another_date_is_unreadable():
-    # child 2's DECOM cannot be read (DATE-INVALID); child 1's K3 in 2016-17 is still invalid and
-    # its reason names the year as 2016-2017
-    frame = raw_table(
-        "episodes",
-        [episode(child="1", decom="01/04/2016", place="K3"), episode(child="2", decom="bad")],
-    )
-    out = clean_table("episodes", frame)
-    reason = out.quarantine.set_index("CHILD").loc["1", "reason"]
-    assert reason == "PLACE = K3 is not a valid code in 2016-2017"
+    assert reason == "REC = E99 is not a valid code in 2016-17 to 2017-18"
 
 
 def test_epi_end_before_start():
@@ -289,7 +334,7 @@ def test_epi_end_before_start():
     assert out.quarantine["reason"].tolist() == ["DEC is before DECOM"]
 
 
-def test_mis_end_before_start():
+def test_mis_end_before_start_blanks_the_end_and_flags_it():
     frame = raw_table(
         "missing",
         [
@@ -309,9 +354,14 @@ def test_mis_end_before_start():
         ],
     )
     out = clean_table("missing", frame)
-    assert list(out.kept["CHILD"]) == ["2", "3"]
-    assert out.counts["MIS-END-BEFORE-START"] == 1
-    assert out.kept["MIS_START_TIMED"].all()
+    assert list(out.kept["CHILD"]) == ["1", "2", "3"] and out.quarantine.empty
+    assert out.kept["MIS_END"].isna().tolist() == [True, False, True]
+    # the end of child 1's episode is unknown (blanked), child 3's is open (blank in the file)
+    assert out.kept["MIS_END_BLANKED"].tolist() == [True, False, False]
+    assert out.cells[["CHILD", "column", "rule", "value"]].values.tolist() == [
+        ["1", "MIS_END", "MIS-END-BEFORE-START", "01/05/2016 09:00"]
+    ]
+    assert out.kept["MIS_START_TIMED"].all() and not out.kept["MIS_END_TIMED"].iloc[0]
 
 
 # ---------------------------------------------------------------------------------- duplicates
@@ -327,15 +377,32 @@ def test_dup_exact_merges_after_normalisation():
     assert out.rows_in == len(out.kept) + out.merged + len(out.quarantine)
 
 
-def test_dup_conflict_quarantines_every_copy():
+def test_dup_conflict_in_a_key_column_sets_every_copy_aside():
+    # child 1: two rows for one DECOM, one ended (REC E11), one open: DEC and REC are key columns
+    frame = raw_table(
+        "episodes",
+        [episode(child="1", dec="01/06/2016", rec="E11"), episode(child="1"), episode(child="2")],
+    )
+    out = clean_table("episodes", frame)
+    assert list(out.kept["CHILD"]) == ["2"]
+    assert out.counts["DUP-CONFLICT"] == 2
+    assert set(out.quarantine["reason"]) == {"rows share CHILD+DECOM but differ in a key column"}
+
+
+def test_dup_conflict_elsewhere_keeps_one_row_with_the_disputed_cells_blanked():
+    # child 1: the same episode twice, once in U4 and once in K2 (PLACE is not a key column):
+    # one row kept with PLACE blank, the other merged; child 2 untouched
     frame = raw_table(
         "episodes",
         [episode(child="1", place="U4"), episode(child="1", place="K2"), episode(child="2")],
     )
     out = clean_table("episodes", frame)
-    assert list(out.kept["CHILD"]) == ["2"]
-    assert out.counts["DUP-CONFLICT"] == 2
-    assert set(out.quarantine["reason"]) == {"rows share CHILD+DECOM but differ"}
+    assert list(out.kept["CHILD"]) == ["1", "2"] and out.quarantine.empty
+    assert out.merged == 1 and out.rows_in == len(out.kept) + out.merged
+    assert pd.isna(out.kept["PLACE"].iloc[0]) and out.kept["PLACE"].iloc[1] == "U4"
+    cell = out.cells.iloc[0]
+    assert (cell["CHILD"], cell["column"], cell["rule"]) == ("1", "PLACE", "DUP-CONFLICT")
+    assert cell["reason"] == "rows share CHILD+DECOM but give PLACE as U4 / K2"
 
 
 def test_missing_has_no_conflict_key_two_episodes_one_day_kept():

@@ -20,8 +20,18 @@ def test_quality_row_counts_are_not_suppressed():
                 "merged": 0,
                 "quarantined": 1,
                 "corrected_cells": 3,
+                "blanked_cells": 2,
             }
         },
+        "cells": [
+            {
+                "rule": "CODE-INVALID",
+                "table": "header",
+                "column": "SEX",
+                "description": "d",
+                "cells": 2,
+            }
+        ],
         "rules": [
             {
                 "rule": "DUP-EXACT",
@@ -33,7 +43,14 @@ def test_quality_row_counts_are_not_suppressed():
         ],
     }
     accounting = tables.quality_accounting(summary)
-    assert accounting.iloc[0].tolist() == ["header", "278", "277", "0", "1", "0.4%", "3"]
+    assert accounting.iloc[0].tolist() == ["header", "278", "277", "0", "1", "0.4%", "3", "2"]
+    assert tables.quality_cells(summary).iloc[0].tolist() == [
+        "CODE-INVALID",
+        "header",
+        "SEX",
+        "d",
+        "2",
+    ]
     assert tables.quality_rules(summary)["Rows"].tolist() == ["2"]
 
 
