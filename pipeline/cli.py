@@ -14,6 +14,24 @@ from pathlib import Path
 from pipeline.paths import MonthError, parse_month, parse_months, resolve
 
 
+def _given_path(text: str) -> Path | str:
+    """A path typed by the user: relative to the directory they are in ('-' stays standard output).
+
+    Defaults are not typed, so they stay where the repository keeps them (`pipeline.paths.resolve`).
+    """
+    return text if text == "-" else Path(text).expanduser().resolve()
+
+
+def _path_option(p: argparse.ArgumentParser, flag: str, default: str | None, help: str) -> None:
+    """--flag PATH: relative to the working directory when given, else the repository default."""
+    p.add_argument(
+        flag,
+        type=_given_path,
+        default=resolve(default) if default not in (None, "-") else default,
+        help=f"{help} (default: {default or 'none'})",
+    )
+
+
 def _month_dir(root: Path, month: str) -> Path:
     """The month's folder: ROOT/YYYY-MM when it exists, else ROOT itself."""
     candidate = root / month
@@ -26,7 +44,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     scale = synth.NATIONAL_SCALE if args.scale == "national" else float(args.scale)
     started = time.perf_counter()
     summary = synth.generate(
-        resolve(args.out),
+        args.out,
         seed=args.seed,
         history_start=args.history_start,
         end=args.end,
@@ -34,11 +52,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
         scale=scale,
         faults=not args.no_faults,
         progress=not args.quiet,
+        output_format=args.format,
     )
     if not args.quiet:
         print(
-            f"synthetic extracts written under {resolve(args.out)} "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"synthetic extracts written under {args.out} in {time.perf_counter() - started:.1f} s"
         )
         for line in _summary_lines(summary):
             print(line)
@@ -56,8 +74,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from pipeline.ingest.processed import clean_month
 
     month = str(parse_month(args.month))
-    raw_dir = _month_dir(resolve(args.raw), month)
-    out_dir = resolve(args.out) / month
+    raw_dir = _month_dir(args.raw, month)
+    out_dir = args.out / month
     result = clean_month(month, raw_dir, out_dir)
     t = result.summary["totals"]
     print(
@@ -77,13 +95,13 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
     month = str(parse_month(args.month))
     settings = load_settings(args.config)
-    result = clean_extract(load_extract(_month_dir(resolve(args.raw), month)), month=month)
+    result = clean_extract(load_extract(_month_dir(args.raw, month)), month=month)
     table = kpi_table(model.build(result.tables, settings), month)
     if args.out == "-":
         table.to_csv(sys.stdout, index=False)
     else:
-        atomic_write_csv(table, resolve(args.out))
-        print(f"{month}: {len(table)} indicators -> {resolve(args.out)}")
+        atomic_write_csv(table, args.out)
+        print(f"{month}: {len(table)} indicators -> {args.out}")
     return 0
 
 
@@ -97,13 +115,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     months = parse_months(months)
     result = run_batch(
         months,
-        notebooks_dir=resolve(args.notebooks),
-        raw_root=resolve(args.raw),
-        processed_root=resolve(args.processed),
-        output_root=resolve(args.outputs),
+        notebooks_dir=args.notebooks,
+        raw_root=args.raw,
+        processed_root=args.processed,
+        output_root=args.outputs,
         jobs=args.jobs,
         progress=not args.quiet,
-        config_path=resolve(args.config) if args.config else None,
+        config_path=args.config,
         force=args.force,
         clean=not args.no_clean,
     )
@@ -129,9 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "synth", help="write synthetic monthly extracts (dirty) and their clean truth"
     )
-    p.add_argument(
-        "--out", default="data", help="root folder: writes OUT/raw/YYYY-MM and OUT/truth/YYYY-MM"
-    )
+    _path_option(p, "--out", "data", "root folder: writes OUT/raw/YYYY-MM and OUT/truth/YYYY-MM")
     p.add_argument("--seed", type=int, default=903)
     p.add_argument("--end", default="2017-01", help="last reporting month (YYYY-MM)")
     p.add_argument(
@@ -142,30 +158,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", default="1", help="population multiplier, or 'national' (~80,000 looked after)"
     )
     p.add_argument("--no-faults", action="store_true", help="write the truth only, with no faults")
+    p.add_argument(
+        "--format",
+        choices=["csv", "xml"],
+        default="csv",
+        help="raw extracts as one CSV per table (default), or the 903 tables as one XML file in "
+        "the DfE's shape with the local tables (missing, sdq) as CSV beside it",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("clean", help="clean one month's extract into typed parquet + quality.json")
     p.add_argument("--month", required=True, help="reporting month YYYY-MM")
-    p.add_argument("--raw", default="data/raw", help="raw root (RAW/YYYY-MM) or the month's folder")
-    p.add_argument("--out", default="data/processed", help="processed root: writes OUT/YYYY-MM/")
+    _path_option(p, "--raw", "data/raw", "raw root (RAW/YYYY-MM) or the month's folder")
+    _path_option(p, "--out", "data/processed", "processed root: writes OUT/YYYY-MM/")
     p.set_defaults(func=cmd_clean)
 
     p = sub.add_parser("kpis", help="indicators for one month as CSV (cleans in memory first)")
     p.add_argument("--month", required=True, help="reporting month YYYY-MM")
-    p.add_argument("--raw", default="data/raw", help="raw root (RAW/YYYY-MM) or the month's folder")
-    p.add_argument("--out", default="-", help="CSV file to write ('-' for standard output)")
-    p.add_argument("--config", default=None, help="settings file (default config/la.toml)")
+    _path_option(p, "--raw", "data/raw", "raw root (RAW/YYYY-MM) or the month's folder")
+    _path_option(p, "--out", "-", "CSV file to write ('-' for standard output)")
+    _path_option(p, "--config", "config/la.toml", "settings file")
     p.set_defaults(func=cmd_kpis)
 
     p = sub.add_parser("run", help="batch: run every notebook for each month and render HTML")
     p.add_argument("--months", default=None, help="e.g. 2016-02:2017-01 (default from config)")
-    p.add_argument("--notebooks", default="notebooks")
-    p.add_argument("--raw", default="data/raw")
-    p.add_argument("--processed", default="data/processed")
-    p.add_argument("--outputs", default="outputs")
+    _path_option(p, "--notebooks", "notebooks", "folder of notebooks to run")
+    _path_option(p, "--raw", "data/raw", "raw root: RAW/YYYY-MM")
+    _path_option(p, "--processed", "data/processed", "processed root: PROCESSED/YYYY-MM")
+    _path_option(p, "--outputs", "outputs", "output root: OUTPUTS/YYYY-MM and index.html")
     p.add_argument("--jobs", type=int, default=1, help="months run in parallel")
-    p.add_argument("--config", default=None, help="settings file (default config/la.toml)")
+    _path_option(p, "--config", "config/la.toml", "settings file")
     p.add_argument("--force", action="store_true", help="re-run months even if unchanged")
     p.add_argument(
         "--no-clean",

@@ -121,3 +121,26 @@ def test_kpis_writes_every_indicator_with_spec_columns(small_synth, tmp_path, ca
     assert row["target"] == 10.0 and row["rag"] in {"green", "amber", "red"}
     assert table["period_end"].eq("2017-01-31").all()
     assert "indicators ->" in capsys.readouterr().out
+
+
+def test_relative_paths_are_taken_from_the_working_directory(tmp_path, monkeypatch, capsys):
+    month = tmp_path / "jan"
+    month.mkdir()
+    write(month, "header.csv", HEADER_CSV + HEADER_ROW)
+    write(month, "episodes.csv", EPISODES_CSV + EPISODE_ROW)
+    monkeypatch.chdir(tmp_path)
+    assert main(["kpis", "--month", "2017-01", "--raw", "jan", "--out", "k.csv"]) == 0
+    assert (tmp_path / "k.csv").is_file()
+    assert main(["clean", "--month", "2017-01", "--raw", "jan", "--out", "processed"]) == 0
+    assert (tmp_path / "processed" / "2017-01" / "quality.json").is_file()
+
+
+def test_defaults_stay_in_the_repository(monkeypatch, tmp_path):
+    from pipeline.cli import build_parser
+    from pipeline.paths import repo_root
+
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["run"])
+    assert args.raw == repo_root() / "data" / "raw"
+    assert args.outputs == repo_root() / "outputs"
+    assert args.config == repo_root() / "config" / "la.toml"

@@ -18,8 +18,14 @@ extract taken at or after the year's end, as the DfE guide defines the return:
 - oc2: the truth `oc2` as it is, when the extract is the year's March one (the generator writes
   the OC2 of the collection year in progress); from any later extract OC2 is left out and the
   rules that need it are skipped;
+- sw_episodes (from the 2023-24 return): the social worker episodes of the children looked after
+  on 31 March (SW01STG1, SW12STG2), each allocation open at some time in the year; one still open
+  on 31 March is returned open (SW_DEC blank);
+- dolo (from the 2026-27 return): the deprivation of liberty orders open at some time in the year,
+  open ones (and those ending after 31 March) with DOLO_END blank;
+- SEX in the year's codes: 1/2 to 2023-24, M/F/U from 2024-25 (rule 101);
 - the local `sdq` history is not a 903 table and is left out; there is no UASC, OC3, AD1,
-  placed-for-adoption, previous-permanence or social-worker data in the synthetic LA.
+  placed-for-adoption or previous-permanence data in the synthetic LA.
 
 The previous year's return, built the same way from the same extract, is given as "Prev year"
 (unless --no-previous) so the rules comparing the two years run too. Each rule gets its own deep
@@ -95,6 +101,62 @@ def _still_looked_after_mother(table: str, rows: pd.DataFrame, tables: dict) -> 
     return pd.Series(rows["CHILD"].isin(open_children).to_numpy() & born, index=rows.index)
 
 
+def _cla_31_march(tables: dict) -> set:
+    """Children with an open episode (short breaks aside) in the return: looked after on 31 March."""
+    ep = tables["Episodes"]
+    return set(ep.loc[ep["DEC"].isna() & ~ep["LS"].isin(["V3", "V4"]), "CHILD"])
+
+
+def _sw12_explained(table: str, rows: pd.DataFrame, tables: dict) -> pd.Series:
+    """Episodes SW12STG2 flags that no SWEpisodes table can satisfy: an open episode that does not
+    start a period (RNE not S; the rule asks for SW_DECOM <= DEC, and DEC is blank); an episode of a
+    child not looked after on 31 March (the rule's message limits it to those, its code does not;
+    SW01STG1 and SW17STG2 expect only them); an episode of a child who left care in the year and came
+    back (the rule asks every allocation to start before the period that ended ended and after the
+    one that began began)."""
+    if table != "Episodes":
+        return pd.Series(False, index=rows.index)
+    ep = tables["Episodes"]
+    cla = _cla_31_march(tables)
+    ended = ep["REC"].notna() & ep["REC"].ne("X1") & ~ep["LS"].isin(["V3", "V4"])
+    came_back = set(ep.loc[ended, "CHILD"]) & cla
+    open_not_start = rows["DEC"].isna() & rows["RNE"].ne("S")
+    return open_not_start | ~rows["CHILD"].isin(cla) | rows["CHILD"].isin(came_back)
+
+
+def _first_contact(table: str, rows: pd.DataFrame, tables: dict) -> pd.Series:
+    """SWEpisodes rows that start a new period of care (SW_REASON FCONTA, first contact), after the
+    child left care earlier in the year."""
+    if table != "SWEpisodes":
+        return pd.Series(False, index=rows.index)
+    return rows["SW_REASON"].eq("FCONTA")
+
+
+def _sex_recoded(table: str, rows: pd.DataFrame, tables: dict) -> pd.Series:
+    """Header rows whose SEX differs from last year's only by the change of codes in 2024-25: 1 to
+    M, 2 to F, or either to U (not known, a code 2023-24 did not have)."""
+    if table != "Header" or "Header_last" not in tables:
+        return pd.Series(False, index=rows.index)
+    last = tables["Header_last"].drop_duplicates("CHILD").set_index("CHILD")["SEX"]
+    pair = rows["SEX"].astype(str) + "/" + rows["CHILD"].map(last).astype(str)
+    return pair.isin(["M/1", "F/2", "U/1", "U/2"])
+
+
+def _a_day_or_more(table: str, rows: pd.DataFrame, tables: dict) -> pd.Series:
+    """SWEpisodes rows lasting at least a day (SW_DEC after SW_DECOM)."""
+    if table != "SWEpisodes":
+        return pd.Series(False, index=rows.index)
+    start = pd.to_datetime(rows["SW_DECOM"], format="%d/%m/%Y", errors="coerce")
+    end = pd.to_datetime(rows["SW_DEC"], format="%d/%m/%Y", errors="coerce")
+    return end > start
+
+
+def _sex_unknown(table: str, rows: pd.DataFrame, tables: dict) -> pd.Series:
+    if table != "Header":
+        return pd.Series(False, index=rows.index)
+    return rows["SEX"].eq("U")
+
+
 FROM_2024 = frozenset({"lac2024_25", "lac2025_26", "lac2026_27"})
 POSTCODES = (
     "the synthetic LA's postcodes are fictional ('ZZ' outward codes, never real places), so the "
@@ -122,10 +184,47 @@ ALLOWED: dict[str, Allow] = {
         "made it skip these rows).",
         rows=_short_break,
     ),
-    "101": Allow(
-        "SEX codes M/F/U from 2024-25: the pack's code list (pipeline/data/codes.toml) knows only "
-        "1/2, so the generator writes 1/2 in every year; M/F would be quarantined by cleaning.",
+    "232": Allow(
+        "Sex reported as not known (U): the generator records a few children (SEX_UNKNOWN_P, about "
+        "1 in 200) as U from 2024-25 on purpose, as real returns have; 232 is a query on them.",
         rulesets=FROM_2024,
+        rows=_sex_unknown,
+    ),
+    "202": Allow(
+        "Sex differs from last year's return: in 2024-25 the codes change from 1/2 to M/F/U (rule "
+        "101) and the rule compares the text of the two years (1 against M, 2 against F, 1 or 2 "
+        "against U for a child now recorded as not known).",
+        rulesets=frozenset({"lac2024_25"}),
+        rows=_sex_recoded,
+    ),
+    "SW12STG2": Allow(
+        "Social worker episodes for the full year: the rule cannot pass for an open episode that "
+        "does not start a period (it needs SW_DECOM on or before a blank DEC; its own test flags "
+        "such a row while its comment says 'Pass'), nor for a child who left care and came back in "
+        "the year; and it flags children not looked after on 31 March, whom its message (and "
+        "SW01STG1, SW17STG2) leave out and the return does not report.",
+        rows=_sw12_explained,
+    ),
+    "SW09STG2": Allow(
+        "Social worker episode 'lasted for less than 24 hours': from 2025-26 the rule flags any "
+        "under 3 days, but its message (and the 2023-24 rule, SW_DEC = SW_DECOM) says a day; the "
+        "generator's shortest allocations, a day or two, are whole periods of care that short "
+        "(police protection) of children who came back into care by 31 March.",
+        rulesets=frozenset({"lac2025_26", "lac2026_27"}),
+        rows=_a_day_or_more,
+    ),
+    "SW10STG2": Allow(
+        "New social worker episode not within 7 days of the previous one, in 2023-24, for the first "
+        "contact (FCONTA) of a child coming back into care after leaving it in the year: there is "
+        "no allocation while the child is out of care; from 2024-25 the rule exempts FCONTA.",
+        rulesets=frozenset({"lac2023_24"}),
+        rows=_first_contact,
+    ),
+    "SW11aSTG2": Allow(
+        "Social worker episode ended before 31 March with no episode within 5 days, for the same "
+        "children as SW10STG2 (2023-24 only: the rule is deleted from 2024-25).",
+        rulesets=frozenset({"lac2023_24"}),
+        rows=_first_contact,
     ),
     "146": Allow(
         "K3 flagged as an invalid placement type in 2024-25: this ruleset's code list has 'k3' in "
@@ -148,6 +247,11 @@ ALLOWED_CRASHES: dict[str, str] = {
     "(config.column_names) never provides (KeyError on every CSV upload).",
     "233": "validator bug: reads Episodes column DATE_EPISODE_CEASED, a column no 903 file has "
     "(KeyError on every upload; the field is DEC).",
+    "706": "validator bug: reads last year's DoLo (DoLo_last) without checking that it was given; "
+    "DoLo is new in 2026-27, so no previous return has it (KeyError on every upload with DoLo).",
+    "709": "validator bug (only with --no-aliases): reads Episodes column PLACEMENT, which no 903 "
+    "file has (the field is PLACE); by default the script runs it with PLACEMENT = PLACE.",
+    "710": "as 709.",
 }
 
 # the 903 columns of each table the synthetic truth can supply: the pack's own table specs, read
@@ -155,7 +259,13 @@ ALLOWED_CRASHES: dict[str, str] = {
 _SPECS = tomllib.loads(
     (Path(__file__).resolve().parents[1] / "pipeline" / "data" / "tables.toml").read_text("utf-8")
 )
-COLUMNS = {t: _SPECS[t]["required"] for t in ("header", "episodes", "missing", "oc2", "reviews")}
+COLUMNS = {
+    t: _SPECS[t]["required"]
+    for t in ("header", "episodes", "missing", "oc2", "reviews", "sw_episodes", "dolo")
+}
+SW_EPISODES_FROM = 2024  # first return (by its closing year) with SWEpisodes: 2023-24
+DOLO_FROM = 2027  # first return with DoLo: 2026-27
+SEX_MF_FROM = 2025  # SEX M/F/U from the 2024-25 return (rule 101), 1/2 before
 
 
 class InputError(Exception):
@@ -205,8 +315,33 @@ def build_return(
     later_birth = _date(header["MC_DOB"]) > end  # not yet a mother at 31 March
     header.loc[later_birth, "MOTHER"] = "0"
     header.loc[later_birth, "MC_DOB"] = ""
+    # SEX in the year's codes (the extract writes those of its own year)
+    recode = {"1": "M", "2": "F"} if year >= SEX_MF_FROM else {"M": "1", "F": "2"}
+    header["SEX"] = header["SEX"].replace(recode)
 
     out = {"header": header, "episodes": ep.drop(columns="_decom")}
+
+    if "sw_episodes" in truth and year >= SW_EPISODES_FROM:
+        # the children looked after on 31 March (an open episode, short breaks aside: the CLA at
+        # 31 March of SW01STG1 and SW12STG2), each allocation open at some time in the year; one
+        # still open on 31 March goes in open
+        open_31 = ep["DEC"].eq("") & ~ep["LS"].isin(["V3", "V4"])
+        cla = set(ep.loc[open_31, "CHILD"])
+        sw = truth["sw_episodes"]
+        sw_start, sw_end = _date(sw["SW_DECOM"]), _date(sw["SW_DEC"])
+        keep = sw["CHILD"].isin(cla) & (sw_start <= end) & (sw_end.isna() | (sw_end >= start))
+        sw, sw_end = sw[keep].copy(), sw_end[keep]
+        sw.loc[sw_end > end, "SW_DEC"] = ""
+        out["sw_episodes"] = sw
+
+    if "dolo" in truth and year >= DOLO_FROM:
+        # orders open at some time in the year, of children in the return; open on 31 March: open
+        do = truth["dolo"]
+        do_start, do_end = _date(do["DOLO_START"]), _date(do["DOLO_END"])
+        keep = do["CHILD"].isin(children) & (do_start <= end) & (do_end.isna() | (do_end >= start))
+        do, do_end = do[keep].copy(), do_end[keep]
+        do.loc[do_end > end, "DOLO_END"] = ""
+        out["dolo"] = do
 
     if "missing" in truth:
         mi = truth["missing"][COLUMNS["missing"]].copy()
@@ -268,6 +403,34 @@ class _Crashes(logging.Handler):
             self.errors[m.group(1)] = f"{type(exc).__name__}: {exc}"
 
 
+# Rules that read a column under a name no 903 file has: rule code -> (table, column it reads,
+# the 903 column it means). Run (unless --no-aliases) on tables that also carry the column under
+# the name the rule reads, so that the rule checks what it is meant to instead of crashing.
+COLUMN_ALIASES = {
+    "709": ("Episodes", "PLACEMENT", "PLACE"),
+    "710": ("Episodes", "PLACEMENT", "PLACE"),
+}
+
+
+def _with_column_aliases(registry: dict) -> dict:
+    """`registry` with each COLUMN_ALIASES rule run on tables given the column it reads."""
+    import dataclasses
+
+    out = dict(registry)
+    for code, (table, alias, column) in COLUMN_ALIASES.items():
+        if code not in out:
+            continue
+        rule = out[code]
+
+        def func(dfs, _func=rule.func, _t=table, _a=alias, _c=column):
+            if _t in dfs and _c in dfs[_t] and _a not in dfs[_t]:
+                dfs = {**dfs, _t: dfs[_t].assign(**{_a: dfs[_t][_c]})}
+            return _func(dfs)
+
+        out[code] = dataclasses.replace(rule, func=func)
+    return out
+
+
 def _deep_copy_datastore(data_store):
     return {k: v.copy(deep=True) if k != "metadata" else v for k, v in data_store.items()}
 
@@ -280,6 +443,7 @@ def run_validator(
     la: str,
     verbose: bool,
     isolate: bool = True,
+    aliases: bool = True,
 ):
     """Every rule of `ruleset` on the files, as the validator's `run-offline` drives it.
 
@@ -306,7 +470,7 @@ def run_validator(
     engine_log.setLevel(logging.INFO if verbose else logging.ERROR)
 
     module = importlib.import_module(f"lac_validator.rules.{ruleset}")
-    registry = module.registry
+    registry = _with_column_aliases(module.registry) if aliases else module.registry
     files = {"This year": [str(p) for p in this_year]}
     if prev_year:
         files["Prev year"] = [str(p) for p in prev_year]
@@ -364,6 +528,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run the rules as the validator ships, on shallow copies one rule can change for the "
         "next (default: each rule gets its own deep copy)",
     )
+    parser.add_argument(
+        "--no-aliases",
+        dest="aliases",
+        action="store_false",
+        help="run the rules of COLUMN_ALIASES as shipped (they crash: they read a column no 903 "
+        "file has)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="the validator's own log")
     args = parser.parse_args(argv)
 
@@ -405,7 +576,14 @@ def main(argv: list[str] | None = None) -> int:
         this_paths = write_return(this_year, base / "this_year")
         prev_paths = write_return(prev, base / "prev_year") if prev is not None else []
         errors, issues, validator, messages, crash_text = run_validator(
-            this_paths, prev_paths, ruleset, year, args.la, args.verbose, not args.shared_copies
+            this_paths,
+            prev_paths,
+            ruleset,
+            year,
+            args.la,
+            args.verbose,
+            not args.shared_copies,
+            args.aliases,
         )
 
     rows = ", ".join(f"{t} {len(f)}" for t, f in this_year.items())
@@ -417,6 +595,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "oc2" not in this_year:
         print(f"no OC2: the extract is not the one of March {year}, OC2 rules are skipped")
+    aliased = [c for c in COLUMN_ALIASES if c in messages]
+    if aliased and args.aliases:
+        print(
+            "run with column aliases (the rule reads a column no 903 file has): "
+            + ", ".join(
+                f"{c} {'.'.join(COLUMN_ALIASES[c][:2])} = {COLUMN_ALIASES[c][2]}" for c in aliased
+            )
+        )
     n_rules = len(messages)
     print(
         f"ruleset {ruleset}: {n_rules} rules, {len(validator.dones)} ran, "

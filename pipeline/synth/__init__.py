@@ -4,20 +4,25 @@ The generator simulates a fictional LA's looked-after children from `history_sta
 vectorised over children (numpy arrays stepping through events round by round, never a Python loop
 per child), then writes one extract per reporting month:
 
-- ``truth/YYYY-MM/``: header, episodes, missing, sdq, oc2, reviews (canonical 903 CSV) + faults.csv
+- ``truth/YYYY-MM/``: header, episodes, missing, sdq, oc2, reviews, and from 2023-24 sw_episodes,
+  from 2026-27 dolo (canonical 903 CSV, each collection year's codes: SEX 1/2 to 2023-24, M/F/U
+  from 2024-25) + faults.csv
 - ``raw/YYYY-MM/``: the same data as a case-management system might export it, with faults
-  (faults.py).
+  (faults.py): one CSV per table, or (``output_format="xml"``) the 903 tables as one XML file in
+  the DfE's shape with the local tables (missing, sdq) as CSV beside it (xml903.py).
 
 Modules: calibration (the documented constants: the truth the analyses must rediscover),
-simulate (the vectorised simulation), faults (the faults of the raw copy) and write (the 903
-text, the monthly files and generate()). Inside pipeline, the package imports only pipeline.codes.
+simulate (the vectorised simulation), faults (the faults of the raw copy), write (the 903 text,
+the monthly files and generate()) and xml903 (the XML form). Inside pipeline, the package imports
+only pipeline.codes and pipeline.data.
 """
 
 from pipeline.synth.calibration import NATIONAL_SCALE, PLACEMENT_AGE_HAZARD_RATIO
-from pipeline.synth.faults import FAULT_RATES, RECOVERABLE
+from pipeline.synth.faults import FAULT_COLUMNS, FAULT_RATES, RECOVERABLE
 from pipeline.synth.write import TABLE_COLUMNS, generate, looked_after
 
 __all__ = [
+    "FAULT_COLUMNS",
     "FAULT_RATES",
     "NATIONAL_SCALE",
     "PLACEMENT_AGE_HAZARD_RATIO",

@@ -247,3 +247,41 @@ SDQ_REASON_MIX = {"SDQ2": 0.25, "SDQ3": 0.1, "SDQ4": 0.45, "SDQ5": 0.2}
 # and independent living (P2) ends; 1 April 2024: K3 replaces H5 and P2
 REGISTERED_FROM = int((pd.Timestamp("2023-10-28") - pd.Timestamp("1970-01-01")).days)
 K3_FROM = int((pd.Timestamp("2024-04-01") - pd.Timestamp("1970-01-01")).days)
+
+# ---------------------------------------------------------------------------------------------
+# collection years: SEX codes, and the tables added to the 903 (pipeline/data/codes.toml holds the
+# code lists; the tables' first years are the DfE's, as the validator's rule sets implement them)
+
+SW_EPISODES_FROM = 2023  # SWEpisodes from the 2023-24 collection (rule sets lac2023_24 on)
+DOLO_FROM = 2026  # DoLo (deprivation of liberty orders) from 2026-27 (rules 700-710)
+SEX_UNKNOWN_P = 0.005  # children recorded as U (not known) once SEX is M/F/U (from 2024-25)
+
+# Social workers (SWEpisodes): an allocation starts with a period of care (SW_REASON FCONTA);
+# posts ("slots") hold one worker at a time, a worker stays SW_TENURE_YEARS on average and, on
+# leaving (LEFTRL), their children pass to the post's next worker; besides, each child changes
+# post at SW_CHILD_CHANGE_RATE a year (reasons SW_CHANGE_REASONS), and SW_TRANSFER_P of new
+# periods pass from the duty worker to the looked-after team (TSPROC) 14-90 days in. At scale 1
+# (~480 looked after) SW_SLOTS_PER_SCALE posts carry ~16 children each; most children have one
+# or two workers in a year, ~15% three or more.
+SW_SLOTS_PER_SCALE = 30
+SW_TENURE_YEARS = 2.5
+SW_CHILD_CHANGE_RATE = 0.3
+SW_TRANSFER_P = 0.4
+SW_MIN_DAYS = 7  # no allocation shorter than a week (rule SW09: none under 3 days, from 2025-26)
+SW_CHANGE_REASONS = {  # reasons for a change other than the worker leaving (LEFTRL); SW13STG1
+    "MANAGE": 0.3,
+    "ORGRST": 0.1,
+    "ABSENC": 0.12,
+    "CHCHAN": 0.08,
+    "PCCHAN": 0.05,
+    "OTHERS": 0.35,
+}
+
+# Deprivation of liberty orders (DoLo, from 2026-27): children aged DOLO_MIN_AGE+ in a children's
+# home (K2) placement of DOLO_MIN_DAYS or more get an order with chance DOLO_P, starting 3-29
+# days in and lasting a lognormal time (median DOLO_MEDIAN_DAYS), always ending before the
+# placement does (rules 707, 709: placed in K2, Z12 or Z13 throughout the order).
+DOLO_P = 0.12
+DOLO_MIN_AGE = 11
+DOLO_MIN_DAYS = 60
+DOLO_MEDIAN_DAYS = 150

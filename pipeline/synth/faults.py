@@ -10,6 +10,11 @@ recoverable formatting faults only touch rows without one):
   0.2%, sdq_out_of_range 0.3%, invalid_code 0.1%, invalid_date 0.1%, blank_child 0.05%.
 
 FAULT_RATES holds the rates; docs/architecture.md names the cleaning rule answering each.
+Faults stay faults whatever year cleaning judges a record by: an invalid code is invalid in
+every collection year the record spans ('ZZ', 'PN9'; 'K3' only on an episode ended before
+2024-25). faults.csv (FAULT_COLUMNS) names the column each fault touched, so a fault in a key
+column (tables.toml `key_columns`: the row is quarantined) can be told from one elsewhere (the
+cell is blanked, the row kept); `recoverable` means cleaning restores the truth's value.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from pipeline import codes
-from pipeline.synth.simulate import _year_of
 
 FAULT_RATES = {
     # recoverable (cleaning restores the truth)
@@ -28,18 +32,32 @@ FAULT_RATES = {
     "number_format": 0.05,  # SDQ score as '17.0' or ' 17 '                    -> NUM-NORM
     "exact_duplicate": 0.005,  # a row repeated                                -> DUP-EXACT
     "episode_overlap": 0.004,  # DEC of an X1 episode pushed 1-30 days past the next DECOM
-    # unrecoverable (the row, and for conflicts every copy, is quarantined)
+    # unrecoverable (cleaning cannot restore the truth's value: a row with the fault in a key
+    # column is quarantined, elsewhere the cell is blanked)
     "conflicting_duplicate": 0.001,  # same key, another PLACE/score/ETHNIC    -> DUP-CONFLICT
     "end_before_start": 0.001,  # episode DEC before DECOM                     -> EPI-END-BEFORE-START
     "missing_end_before_start": 0.002,  # MIS_END before MIS_START             -> MIS-END-BEFORE-START
     "sdq_out_of_range": 0.003,  # score 41, -1, 99 or 'n/a'                    -> SDQ-RANGE
-    "invalid_code": 0.001,  # PLACE 'ZZ'/'K3' before 2024-25, REVIEW_CODE 'PN9' -> CODE-INVALID
+    "invalid_code": 0.001,  # PLACE 'ZZ' / 'K3' ended before 2024-25, REVIEW_CODE 'PN9'-> CODE-INVALID
     "invalid_date": 0.001,  # '31/02/2016' or 'unknown' in a required date      -> DATE-INVALID
     "blank_child": 0.0005,  # CHILD blank                                        -> REQ-MISSING
 }
 RECOVERABLE = {k: i < 6 for i, k in enumerate(FAULT_RATES)}
+# faults.csv: one row per fault; `column` is the column whose cell the fault touched (blank for
+# row-level faults: exact duplicates, overlaps, a blank CHILD), so a fault in a key column
+# (tables.toml `key_columns`: the row is quarantined) can be told from one elsewhere (the cell is
+# blanked, the row kept). A conflicting duplicate names the column its copies disagree in.
+FAULT_COLUMNS = ["table", "fault", "recoverable", "CHILD", "KEY", "column"]
+CONFLICT_COLUMN = {"episodes": "PLACE", "header": "ETHNIC", "sdq": "SDQ_SCORE", "oc2": "SDQ_SCORE"}
 
-KEY_DATE = {"episodes": "DECOM", "missing": "MIS_START", "sdq": "SDQ_DATE", "reviews": "REVIEW"}
+KEY_DATE = {
+    "episodes": "DECOM",
+    "missing": "MIS_START",
+    "sdq": "SDQ_DATE",
+    "reviews": "REVIEW",
+    "sw_episodes": "SW_DECOM",
+    "dolo": "DOLO_START",
+}
 DATE_COLUMNS = {
     "header": ["DOB", "MC_DOB"],
     "episodes": ["DECOM", "DEC"],
@@ -47,6 +65,8 @@ DATE_COLUMNS = {
     "sdq": ["SDQ_DATE"],
     "oc2": ["DOB"],
     "reviews": ["DOB", "REVIEW"],
+    "sw_episodes": ["DOB", "SW_DECOM", "SW_DEC"],
+    "dolo": ["DOB", "DOLO_START", "DOLO_END"],
 }
 DATETIME_COLUMNS = {"missing": ["MIS_START", "MIS_END", "RHI_DATE"]}
 CODE_COLUMNS = {
@@ -75,7 +95,7 @@ UNRECOVERABLE_TABLES = {
     "missing_end_before_start": ["missing"],
     "sdq_out_of_range": ["sdq"],
     "invalid_code": ["episodes", "reviews"],
-    "invalid_date": ["episodes", "sdq", "reviews", "missing"],
+    "invalid_date": ["episodes", "sdq", "reviews", "missing", "sw_episodes"],
     "blank_child": ["episodes", "missing", "sdq", "reviews"],
     "episode_overlap": ["episodes"],
 }
@@ -103,16 +123,33 @@ def _shift_date(text: pd.Series, days: np.ndarray) -> np.ndarray:
     return d.dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
 
 
-def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
-    """The dirty copy of one extract and its faults (table, fault, recoverable, CHILD, KEY)."""
+def _k3_invalid(frame: pd.DataFrame, as_at: pd.Timestamp | None) -> np.ndarray:
+    """True where PLACE 'K3' would be invalid in every collection year the episode spans (DECOM
+    to DEC; an open one up to the extract's month `as_at`, or for ever without it), as cleaning
+    judges codes (tables.toml `code_date`, `code_until`): only episodes ended before 2024-25."""
+    decom = pd.to_datetime(frame["DECOM"], format="%d/%m/%Y")
+    dec = pd.to_datetime(frame["DEC"].replace("", None), format="%d/%m/%Y")
+    if as_at is not None:
+        dec = dec.fillna(as_at)
+    first = codes.collection_years(decom)
+    last = codes.collection_years(dec)
+    k3 = pd.Series("K3", index=frame.index, dtype=object)
+    return ~codes.valid_in_years("PLACE", k3, first, last).to_numpy()
+
+
+def inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator, as_at=None):
+    """The dirty copy of one extract, its faults (FAULT_COLUMNS) and each dirty row's true CHILD
+    ({table: array}, for the XML form, which nests rows under their child). `as_at`: the
+    extract's reference date (the end of open records' spans)."""
     dirty = {t: df.copy() for t, df in tables.items()}
     keys = {t: _iso_key(t, df) for t, df in tables.items()}
     touched = {t: np.zeros(len(df), dtype=bool) for t, df in tables.items()}
     extra: dict[str, list[pd.DataFrame]] = {t: [] for t in tables}
+    extra_owner: dict[str, list[np.ndarray]] = {t: [] for t in tables}
     log: list[pd.DataFrame] = []
     used = pd.Index([], dtype=object)
 
-    def record(table, kind, rows):
+    def record(table, kind, rows, column=""):
         log.append(
             pd.DataFrame(
                 {
@@ -121,9 +158,14 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
                     "recoverable": RECOVERABLE[kind],
                     "CHILD": tables[table]["CHILD"].to_numpy()[rows],
                     "KEY": keys[table].to_numpy()[rows],
+                    "column": column,
                 }
             )
         )
+
+    def add_rows(table, frame, rows):
+        extra[table].append(frame)
+        extra_owner[table].append(tables[table]["CHILD"].to_numpy()[rows])
 
     def pick(table, kind, ok, minimum):
         n_ok = int(ok.sum())
@@ -135,6 +177,8 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
 
     for kind, table_list in UNRECOVERABLE_TABLES.items():
         for i, table in enumerate(table_list):
+            if table not in tables:  # a table of later collection years only
+                continue
             df = tables[table]
             d = dirty[table]
             ok = _eligible(kind, table, df) & ~df["CHILD"].isin(used).to_numpy()
@@ -145,7 +189,7 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
                 continue
             used = used.append(pd.Index(df["CHILD"].to_numpy()[rows]))
             touched[table][rows] = True
-            record(table, kind, rows)
+            record(table, kind, rows, _fault_column(kind, table, df, rows))
             idx = d.index[rows]
             if kind == "conflicting_duplicate":
                 copy = d.loc[idx].copy()
@@ -156,7 +200,7 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
                 else:
                     score = copy["SDQ_SCORE"].astype(int)
                     copy["SDQ_SCORE"] = ((score + 3) % 41).astype(str)
-                extra[table].append(copy)
+                add_rows(table, copy, rows)
             elif kind == "end_before_start":
                 d.loc[idx, "DEC"] = _shift_date(
                     df.loc[idx, "DECOM"], -rng.integers(1, 30, len(idx))
@@ -172,14 +216,11 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
                     rng.integers(0, 4, len(idx))
                 ]
             elif kind == "invalid_code":
+                # a code invalid in every collection year the record spans ('ZZ', 'PN9' always;
+                # 'K3' only on an episode ended before 2024-25), so cleaning rejects it whatever
+                # year it judges the record by
                 if table == "episodes":
-                    years = _year_of(
-                        pd.to_datetime(df.loc[idx, "DECOM"], format="%d/%m/%Y")
-                        .to_numpy()
-                        .astype("datetime64[D]")
-                        .astype(np.int64)
-                    )
-                    k3_bad = np.array(["K3" not in codes.codes("PLACE", int(y)) for y in years])
+                    k3_bad = _k3_invalid(df.loc[idx], as_at)
                     d.loc[idx, "PLACE"] = np.where(
                         k3_bad & (rng.random(len(idx)) < 0.5), "K3", "ZZ"
                     )
@@ -198,7 +239,7 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
         free = ~touched[table]
         rows = pick(table, "id_format", free, 1 if i == 0 else 0)
         if len(rows):
-            record(table, "id_format", rows)
+            record(table, "id_format", rows, "CHILD")
             ids = df["CHILD"].to_numpy()[rows].astype(str)
             style = rng.integers(0, 4, len(rows))
             variants = np.select(
@@ -217,7 +258,7 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
                 sel = rows[(col_of == col) & (df[col].to_numpy()[rows] != "")]
                 if not len(sel):
                     continue
-                record(table, "date_format", sel)
+                record(table, "date_format", sel, col)
                 text = df[col].to_numpy()[sel].astype(str)
                 idx = d.index[sel]
                 if col in DATETIME_COLUMNS.get(table, []):
@@ -247,7 +288,7 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
                 sel = rows[(col_of == col) & (df[col].to_numpy()[rows] != "")]
                 if not len(sel):
                     continue
-                record(table, "code_format", sel)
+                record(table, "code_format", sel, col)
                 text = df[col].to_numpy()[sel].astype(str)
                 lower = (rng.random(len(sel)) < 0.5) & (np.char.lower(text) != text)
                 d.loc[d.index[sel], col] = np.where(
@@ -256,7 +297,7 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
         if "SDQ_SCORE" in d:
             rows = pick(table, "number_format", free & (df["SDQ_SCORE"].to_numpy() != ""), 1)
             if len(rows):
-                record(table, "number_format", rows)
+                record(table, "number_format", rows, "SDQ_SCORE")
                 text = df["SDQ_SCORE"].to_numpy()[rows].astype(str)
                 d.loc[d.index[rows], "SDQ_SCORE"] = np.where(
                     rng.random(len(rows)) < 0.5,
@@ -266,13 +307,26 @@ def _inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator):
         rows = pick(table, "exact_duplicate", free, 1 if i == 0 else 0)
         if len(rows):
             record(table, "exact_duplicate", rows)
-            extra[table].append(d.iloc[rows])
+            add_rows(table, d.iloc[rows], rows)
+    owners = {}
     for table, parts in extra.items():
+        owners[table] = np.concatenate([tables[table]["CHILD"].to_numpy(), *extra_owner[table]])
         if parts:
             dirty[table] = pd.concat([dirty[table], *parts], ignore_index=True)
-    faults = (
-        pd.concat(log, ignore_index=True)
-        if log
-        else pd.DataFrame(columns=["table", "fault", "recoverable", "CHILD", "KEY"])
-    )
-    return dirty, faults
+    faults = pd.concat(log, ignore_index=True) if log else pd.DataFrame(columns=FAULT_COLUMNS)
+    return dirty, faults[FAULT_COLUMNS], owners
+
+
+def _fault_column(kind: str, table: str, df: pd.DataFrame, rows: np.ndarray) -> str:
+    """The column a structural or unrecoverable fault of `kind` touches ('' for row-level ones)."""
+    if kind == "conflicting_duplicate":
+        return CONFLICT_COLUMN[table]
+    if kind == "invalid_code":
+        return "PLACE" if table == "episodes" else "REVIEW_CODE"
+    if kind == "invalid_date":
+        return KEY_DATE[table]
+    return {
+        "end_before_start": "DEC",
+        "missing_end_before_start": "MIS_END",
+        "sdq_out_of_range": "SDQ_SCORE",
+    }.get(kind, "")

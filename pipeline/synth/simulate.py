@@ -2,8 +2,9 @@
 
 Vectorised over children: numpy arrays step through events round by round, never a Python loop
 per child. Periods of care and their placements (_simulate_periods), short breaks, then missing /
-away incidents, SDQ assessments, reviews and each child's header attributes; the rates and mixes
-are in calibration.py.
+away incidents, SDQ assessments, reviews, each child's header attributes, social worker
+allocations (_social_workers, from 2023-24) and deprivation of liberty orders (_dolo); the rates
+and mixes are in calibration.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from pipeline.synth.calibration import (
     BREAKDOWN_BASE,
     BREAKDOWN_REASONS,
     CIN_MIX,
+    DOLO_MEDIAN_DAYS,
+    DOLO_MIN_AGE,
+    DOLO_MIN_DAYS,
+    DOLO_P,
     ETHNIC_MIX,
     EXIT_MIX,
     FIRST_PLACEMENT_DAYS,
@@ -54,8 +59,16 @@ from pipeline.synth.calibration import (
     SDQ_NO_SCORE_P,
     SDQ_NOISE_SD,
     SDQ_REASON_MIX,
+    SEX_UNKNOWN_P,
     SHORT_BREAK_CHILDREN_PER_MONTH,
     SIXTEEN_PLUS_MOVE_HAZARD,
+    SW_CHANGE_REASONS,
+    SW_CHILD_CHANGE_RATE,
+    SW_EPISODES_FROM,
+    SW_MIN_DAYS,
+    SW_SLOTS_PER_SCALE,
+    SW_TENURE_YEARS,
+    SW_TRANSFER_P,
     TEMP_HAZARD,
 )
 
@@ -761,10 +774,202 @@ def _reviews(rng, periods, kids, horizon) -> pd.DataFrame:
 
 
 def _kid_attributes(rng: np.random.Generator, kids: pd.DataFrame) -> pd.DataFrame:
-    """The header attributes of each child: SEX, ETHNIC, UPN and (for a few girls) mc_dob."""
+    """The header attributes of each child: SEX (the child's sex as 1 male / 2 female; the
+    extracts write it in each collection year's codes), ETHNIC, UPN, (for a few girls) mc_dob, and
+    `sex_unknown`: the few children (never a mother) recorded as U once SEX is M/F/U."""
     n = len(kids)
     sex = np.where(rng.random(n) < 0.56, "1", "2")
     upn = ("A" + pd.Series(rng.integers(10**11, 10**12, n)).astype(str)).to_numpy(dtype=object)
     mother = (sex == "2") & (rng.random(n) < 0.03)
     mc_dob = np.where(mother, kids["DOB"].to_numpy() + rng.integers(15 * 365, 18 * 365, n), NO_DATE)
-    return kids.assign(SEX=sex, ETHNIC=_choice(rng, ETHNIC_MIX, n), UPN=upn, mc_dob=mc_dob)
+    ethnic = _choice(rng, ETHNIC_MIX, n)
+    unknown = (rng.random(n) < SEX_UNKNOWN_P) & ~mother
+    return kids.assign(SEX=sex, ETHNIC=ethnic, UPN=upn, mc_dob=mc_dob, sex_unknown=unknown)
+
+
+# ---------------------------------------------------------------------------------------------
+# social workers and deprivation of liberty orders (tables from 2023-24 and 2026-27)
+
+
+def _day_of(text: str) -> int:
+    """The day number of a date."""
+    return int((pd.Timestamp(text) - EPOCH).days)
+
+
+def _after_march_25(day: np.ndarray) -> np.ndarray:
+    """Days from 26 to 31 March moved to the next 1 April (no social worker changes in the last
+    days of the collection year: rule SW11bSTG2 wants a following episode for any that ends then)."""
+    day = np.asarray(day, dtype=np.int64)
+    d = pd.DatetimeIndex(pd.to_datetime(day, unit="D"))
+    month, dom = np.asarray(d.month), np.asarray(d.day)
+    late = (month == 3) & (dom >= 26)
+    return np.where(late, day + (32 - dom), day)  # 26-31 March + (32 - day) = 1 April
+
+
+def _group_starts(group: np.ndarray) -> np.ndarray:
+    """True at the first row of each run of equal values of a sorted `group`."""
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    return first
+
+
+def _social_workers(rng, periods: pd.DataFrame, horizon: int, scale: float) -> pd.DataFrame:
+    """Social worker allocations (SWEpisodes) of the periods of care open on or after 1 April of
+    the first collection year with the table: CHILD, SW_ID, SW_DECOM, SW_DEC (NO_DATE: still
+    open at the horizon), SW_REASON. Vectorised: posts' worker timelines, then each period's
+    changes of post, split where the post's worker leaves (LEFTRL). Follows the validator's SW
+    rules: the first allocation of a period starts with it (FCONTA; SW12STG2: no allocation
+    before the period's start); each next one starts the day the previous ends (SW10STG2,
+    SW11aSTG2: within 7 / 5 days), only the last may be open and is open while the child is looked
+    after (SW08STG2, SW14STG2, SW17STG2), none lasts under SW_MIN_DAYS (SW09STG2), no two of a child
+    start on a day (SW19STG2), no change falls on 26-31 March (SW11bSTG2), IDs start 'SW' and have
+    4+ characters (SW02STG1), reasons are the validator's codes (SW13STG1)."""
+    columns = ["CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"]
+    first_day = _day_of(f"{SW_EPISODES_FROM}-04-01")
+    end_all = periods["end"].to_numpy()
+    keep = (end_all >= first_day) & (periods["start"].to_numpy() <= horizon)
+    if horizon < first_day or not keep.any():
+        return pd.DataFrame({c: np.zeros(0, dtype=object) for c in columns})
+    per = periods[keep].sort_values(["child", "start"], kind="stable")
+    child = per["child"].to_numpy()
+    start = per["start"].to_numpy().astype(np.int64)
+    end = per["end"].to_numpy().astype(np.int64)  # NO_DATE: open at the horizon
+    is_open = end >= NO_DATE
+    limit = np.where(is_open, horizon + 1, end)  # changes happen on days before `limit`
+    n_p = len(start)
+    year_days = 365.25
+
+    # posts and their workers: exponential tenures from before the first period
+    n_slots = max(2, int(round(SW_SLOTS_PER_SCALE * scale)))
+    t0 = int(start.min()) - int(SW_TENURE_YEARS * year_days)
+    n_max = int((horizon - t0) / (SW_TENURE_YEARS * year_days) * 3) + 10
+    gaps = rng.exponential(SW_TENURE_YEARS * year_days, (n_slots, n_max))
+    leave = np.ceil(t0 + np.cumsum(gaps, axis=1)).astype(np.int64)
+    leave = np.maximum.accumulate(_after_march_25(leave.ravel()).reshape(leave.shape), axis=1)
+    valid = leave <= horizon
+    slot_of = np.repeat(np.arange(n_slots), valid.sum(axis=1))
+    leave_day = leave[valid]
+    big = np.int64(1) << np.int64(32)
+    key = slot_of.astype(np.int64) * big + leave_day
+    slot_first = np.searchsorted(key, np.arange(n_slots, dtype=np.int64) * big)
+    # worker ids in order of taking up post (ties by post): SW + 6 digits
+    n_workers = valid.sum(axis=1) + 1
+    w_slot = np.repeat(np.arange(n_slots), n_workers)
+    w_idx = np.arange(len(w_slot)) - np.repeat(np.cumsum(n_workers) - n_workers, n_workers)
+    w_start = np.where(w_idx == 0, t0, leave[w_slot, np.maximum(w_idx - 1, 0)])
+    rank = np.empty(len(w_slot), dtype=np.int64)
+    rank[np.lexsort((w_slot, w_start))] = np.arange(len(w_slot))
+    w_base = np.cumsum(n_workers) - n_workers
+
+    # each period's changes of post: a transfer after entry, then other changes at random
+    span = np.maximum(np.minimum(limit, horizon + 1) - start, 1)
+    n_change = rng.poisson(SW_CHILD_CHANGE_RATE * span / year_days)
+    row = np.repeat(np.arange(n_p), n_change)
+    change_day = start[row] + 1 + np.floor(rng.random(len(row)) * (span[row] - 1)).astype(np.int64)
+    change_reason = _choice(rng, SW_CHANGE_REASONS, len(row))
+    transfer = rng.random(n_p) < SW_TRANSFER_P
+    transfer_day = start + rng.integers(14, 91, n_p)
+    first_slot = rng.integers(0, n_slots, n_p)
+    b_p = np.concatenate([np.arange(n_p), np.flatnonzero(transfer), row])
+    b_day = np.concatenate([start, transfer_day[transfer], change_day])
+    b_reason = np.concatenate(
+        [np.full(n_p, "FCONTA", dtype=object), np.full(transfer.sum(), "TSPROC", dtype=object)]
+        + [change_reason]
+    )
+    b_first = np.concatenate([np.ones(n_p, bool), np.zeros(len(b_day) - n_p, bool)])
+    b_day = np.where(b_first, b_day, _after_march_25(b_day))
+    ok = b_first | (b_day < limit[b_p])
+    b_p, b_day, b_reason, b_first = b_p[ok], b_day[ok], b_reason[ok], b_first[ok]
+    order = np.lexsort((~b_first, b_day, b_p))
+    b_p, b_day, b_reason, b_first = b_p[order], b_day[order], b_reason[order], b_first[order]
+    dup = ~_group_starts(b_p) & (b_day == np.concatenate([[-1], b_day[:-1]]))
+    b_p, b_day, b_reason, b_first = b_p[~dup], b_day[~dup], b_reason[~dup], b_first[~dup]
+    # post of each segment: the first drawn, then a different one at each change
+    step = np.where(b_first, 0, rng.integers(1, n_slots, len(b_p)))
+    run = np.cumsum(step)
+    starts_at = np.flatnonzero(b_first)
+    run = run - run[starts_at][np.cumsum(b_first) - 1]
+    slot = (first_slot[b_p] + run) % n_slots
+    last_of_p = np.concatenate([b_p[1:] != b_p[:-1], [True]])
+    seg_end = np.where(last_of_p, limit[b_p], np.concatenate([b_day[1:], [0]]))
+
+    # split each segment where its post's worker leaves
+    base_key = slot.astype(np.int64) * big
+    lo = np.searchsorted(key, base_key + b_day, side="right")
+    hi = np.searchsorted(key, base_key + seg_end, side="left")
+    n_piece = 1 + np.maximum(hi - lo, 0)
+    seg = np.repeat(np.arange(len(b_p)), n_piece)
+    j = np.arange(len(seg)) - np.repeat(np.cumsum(n_piece) - n_piece, n_piece)
+    p_day = np.where(j == 0, b_day[seg], leave_day[np.minimum(lo[seg] + j - 1, len(key) - 1)])
+    p_reason = np.where(j == 0, b_reason[seg], "LEFTRL").astype(object)
+    p_slot = slot[seg]
+    p_per = b_p[seg]
+    p_first = b_first[seg] & (j == 0)
+    worker = np.searchsorted(key, p_slot.astype(np.int64) * big + p_day, side="right")
+    worker = worker - slot_first[p_slot]
+    p_id = rank[w_base[p_slot] + worker]
+
+    # no allocation under SW_MIN_DAYS (so every kept gap is at least SW_MIN_DAYS): a change too
+    # soon after the previous one is merged into it, the merged allocation going to the later
+    # worker (a child is never left with a worker who has gone); one too near the end of the
+    # period is dropped; then runs of the same worker are merged
+    prev_day = np.concatenate([[0], p_day[:-1]])
+    too_soon = ~p_first & (p_day - prev_day < SW_MIN_DAYS)
+    kept = np.flatnonzero(~too_soon)
+    run_last = np.concatenate([kept[1:], [len(p_day)]]) - 1
+    p_id = p_id.copy()
+    p_id[kept] = p_id[run_last]
+    p_day, p_reason, p_per, p_first, p_id = (
+        a[kept] for a in (p_day, p_reason, p_per, p_first, p_id)
+    )
+    too_late = ~p_first & ~is_open[p_per] & (limit[p_per] - p_day < SW_MIN_DAYS)
+    p_day, p_reason, p_per, p_first, p_id = (
+        a[~too_late] for a in (p_day, p_reason, p_per, p_first, p_id)
+    )
+    same = ~p_first & (p_id == np.concatenate([[-1], p_id[:-1]]))
+    p_day, p_reason, p_per, p_first, p_id = (
+        a[~same] for a in (p_day, p_reason, p_per, p_first, p_id)
+    )
+    last = np.concatenate([p_per[1:] != p_per[:-1], [True]])
+    p_end = np.where(last, end[p_per], np.concatenate([p_day[1:], [0]]))
+    sw_id = np.char.add("SW", np.char.zfill((p_id + 1).astype(str), 6)).astype(object)
+    frame = pd.DataFrame(
+        {
+            "CHILD": child[p_per],
+            "SW_ID": sw_id,
+            "SW_DECOM": p_day,
+            "SW_DEC": p_end,
+            "SW_REASON": p_reason,
+        }
+    )
+    return frame.sort_values(["CHILD", "SW_DECOM"], kind="stable").reset_index(drop=True)
+
+
+def _dolo(rng, episodes: pd.DataFrame, kids: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Deprivation of liberty orders: CHILD, DOLO_START, DOLO_END (NO_DATE: open at the horizon).
+    Each lies strictly inside one children's home (K2) episode of a child aged DOLO_MIN_AGE+, so
+    the child is in K2 throughout (rules 709, 710), the order ends before the placement and the
+    period of care do (707), after it starts (702) and after the child's birth (708); a child has
+    at most one at a time (705)."""
+    ep = episodes[(episodes["PLACE"] == "K2") & ~episodes["LS"].isin(["V3", "V4"])]
+    decom = ep["DECOM"].to_numpy()
+    dec = ep["DEC"].to_numpy()
+    open_ = dec < 0
+    stop = np.where(open_, horizon + 1, dec)
+    dob = kids.set_index("CHILD")["DOB"].reindex(ep["CHILD"]).to_numpy()
+    age = _age(dob, decom)
+    n = len(ep)
+    chosen = (
+        (age >= DOLO_MIN_AGE)
+        & (age < 17.5)
+        & (stop - decom >= DOLO_MIN_DAYS)
+        & (rng.random(n) < DOLO_P)
+    )
+    begin = decom + rng.integers(3, 30, n)
+    length = np.ceil(rng.lognormal(np.log(DOLO_MEDIAN_DAYS), 0.6, n)).astype(np.int64)
+    finish = np.minimum(begin + np.maximum(length, 14), np.where(open_, NO_DATE, dec - 1))
+    finish = np.where(finish > horizon, NO_DATE, finish)
+    frame = pd.DataFrame(
+        {"CHILD": ep["CHILD"].to_numpy(), "DOLO_START": begin, "DOLO_END": finish}
+    )[chosen]
+    return frame.sort_values(["CHILD", "DOLO_START"], kind="stable").reset_index(drop=True)

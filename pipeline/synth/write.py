@@ -12,9 +12,14 @@ or URN; URNs follow the placement type; temporary placements have no provider; p
 (L1) lasts at most 72 hours and T4 placements 7 days; P2 ends and H5 is registered on 28 October
 2023 and K3 replaces H5/P2 on 1 April 2024 (open placements go on in an RNE T episode).
 
+Each extract has its collection year's codes and tables (1 April to 31 March): SEX 1/2 to
+2023-24 and M/F (a few U) from 2024-25, as codes.toml has them (rule 101); SWEpisodes from 2023-24
+(_sw_episodes; simulate._social_workers follows the validator's SW rules); DoLo from 2026-27
+(_dolo_table; simulate._dolo follows rules 700-710).
+
 Besides the faults per row, the raw copy varies per month: file names and header spellings vary,
 the encoding cycles UTF-8 / UTF-8 with BOM / Windows-1252, a header-only `oc3.csv` and a
-zero-byte `notes.csv`.
+zero-byte `notes.csv`. With `output_format="xml"` the 903 tables are one XML file (xml903.py).
 """
 
 from __future__ import annotations
@@ -26,18 +31,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.synth.calibration import OC2_RATES, REGISTERED_FROM, SDQ_REASON_MIX
-from pipeline.synth.faults import _inject
+from pipeline import codes
+from pipeline.synth.calibration import (
+    DOLO_FROM,
+    OC2_RATES,
+    REGISTERED_FROM,
+    SDQ_REASON_MIX,
+    SW_EPISODES_FROM,
+)
+from pipeline.synth.faults import FAULT_COLUMNS, inject
 from pipeline.synth.simulate import (
     EPOCH,
     NO_DATE,
     _birthday,
+    _dolo,
     _kid_attributes,
     _missing,
     _reviews,
     _sdq,
     _simulate,
+    _social_workers,
 )
+from pipeline.synth.xml903 import LOCAL_TABLES, write_xml, xml_faults
 
 TABLE_COLUMNS = {
     "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
@@ -82,6 +97,9 @@ TABLE_COLUMNS = {
         "INTERVENTION_OFFERED",
     ],
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
+    # from 2023-24 / 2026-27 only (SW_EPISODES_FROM, DOLO_FROM): absent from earlier extracts
+    "sw_episodes": ["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
+    "dolo": ["CHILD", "DOB", "DOLO_START", "DOLO_END"],
 }
 FILE_NAMES = {  # raw file name variants, cycled by month
     "header": ["header.csv", "Header_{m}.CSV", "CHILD HEADER.csv"],
@@ -90,7 +108,10 @@ FILE_NAMES = {  # raw file name variants, cycled by month
     "sdq": ["SDQ history.csv", "sdq_{m}.csv", "SDQ.CSV"],
     "oc2": ["OC2.csv", "oc2_{m}.csv", "Outcomes OC2.csv"],
     "reviews": ["Reviews.csv", "reviews_{m}.CSV", "LAC reviews.csv"],
+    "sw_episodes": ["SWEpisodes.csv", "social_workers_{m}.csv", "SW EPISODES {m}.CSV"],
+    "dolo": ["DoLo.csv", "dolo_{m}.csv", "DOLO {m}.csv"],
 }
+XML_NAMES = ["SSDA903_{m}.xml", "ssda903 {m}.xml", "903_{m}.XML"]  # --format xml, cycled
 
 
 def _day(text: str) -> int:
@@ -157,8 +178,38 @@ def _urn(place: np.ndarray, ids: np.ndarray, decom: np.ndarray) -> np.ndarray:
     return np.select([sc, supported, carers], ["SC" + num, "2" + num, "XXXXXXX"], "").astype(object)
 
 
-def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, seed: int) -> dict:
-    """The canonical truth tables as known at `month_end` (text, '' for blank)."""
+def _collection_year(day: int) -> int:
+    """The collection year (April-March, by its first calendar year) of a day number."""
+    stamp = pd.Timestamp(day, unit="D")
+    return stamp.year - (stamp.month < 4)
+
+
+def _sex_codes(kid: pd.DataFrame, year: int) -> np.ndarray:
+    """SEX as the collection year codes it (codes.toml, rule 101): 1 / 2 until 2023-24, M / F from
+    2024-25, with U for the few children recorded as not known."""
+    sex = kid["SEX"].to_numpy(dtype=object)
+    if "M" not in codes.codes("SEX", year):
+        return sex
+    return np.where(kid["sex_unknown"].to_numpy(), "U", np.where(sex == "1", "M", "F")).astype(
+        object
+    )
+
+
+def _extract(
+    month_end: int,
+    kids,
+    episodes,
+    missing,
+    sdq,
+    reviews,
+    fmt: _Fmt,
+    seed: int,
+    sw: pd.DataFrame | None = None,
+    dolo: pd.DataFrame | None = None,
+) -> dict:
+    """The canonical truth tables as known at `month_end` (text, '' for blank), with each
+    collection year's codes (SEX) and tables (sw_episodes from 2023-24, dolo from 2026-27)."""
+    year = _collection_year(month_end)
     ep = episodes[episodes["DECOM"] <= month_end]
     open_ = (ep["DEC"].to_numpy() < 0) | (ep["DEC"].to_numpy() > month_end)
     place = ep["PLACE"].to_numpy(dtype=object)
@@ -199,12 +250,14 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, s
     last = ep.groupby("CHILD")["DEC"].last().reindex(kid["CHILD"]).to_numpy()
     care_end = np.where((last < 0) | (last > month_end), month_end, last)
     mother = (kid["mc_dob"].to_numpy() <= care_end) & ~kid["short_breaks"].to_numpy()
-    # MOTHER is 1 or 0 for girls, blank for boys and for children only ever on short breaks
-    female = (kid["SEX"].to_numpy() == "2") & ~kid["short_breaks"].to_numpy()
+    # MOTHER is 1 or 0 for girls, blank for boys, for children whose sex is recorded as not known
+    # (U) and for children only ever on short breaks
+    sex = _sex_codes(kid, year)
+    female = np.isin(sex, ["2", "F"]) & ~kid["short_breaks"].to_numpy()
     header_t = pd.DataFrame(
         {
             "CHILD": kid["CHILD"].astype(str).to_numpy(dtype=object),
-            "SEX": kid["SEX"].to_numpy(dtype=object),
+            "SEX": sex,
             "DOB": fmt.date(kid["DOB"]),
             "ETHNIC": kid["ETHNIC"].to_numpy(dtype=object),
             "UPN": kid["UPN"].to_numpy(dtype=object),
@@ -247,7 +300,7 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, s
             "REVIEW_CODE": rv["REVIEW_CODE"].to_numpy(dtype=object),
         }
     )
-    return {
+    out = {
         "header": header_t,
         "episodes": episodes_t,
         "missing": missing_t,
@@ -255,6 +308,71 @@ def _extract(month_end: int, kids, episodes, missing, sdq, reviews, fmt: _Fmt, s
         "oc2": oc2_t,
         "reviews": reviews_t,
     }
+    if sw is not None and year >= SW_EPISODES_FROM:
+        out["sw_episodes"] = _sw_episodes(month_end, year, kids, episodes, sw, fmt)
+    if dolo is not None and year >= DOLO_FROM:
+        out["dolo"] = _dolo_table(month_end, year, kids, dolo, fmt)
+    return out
+
+
+def _dob_of(kids: pd.DataFrame, child: np.ndarray) -> np.ndarray:
+    """Each child's day of birth."""
+    pos = np.searchsorted(kids["CHILD"].to_numpy(), child)
+    return kids["DOB"].to_numpy()[pos]
+
+
+def _sw_episodes(month_end: int, year: int, kids, episodes, sw, fmt: _Fmt) -> pd.DataFrame:
+    """SWEpisodes as known at `month_end`: every allocation of the children looked after at some
+    time in the collection year (short breaks aside) that was open on or after the start of the
+    social worker reporting period (1 April of the year before, from 2024-25: rule SW07STG2; not
+    before 1 April of the table's first year, 2023), started by `month_end`; one still open then
+    has a blank SW_DEC."""
+    year_start = _day(f"{year}-04-01")
+    window = max(_day(f"{SW_EPISODES_FROM}-04-01"), _day(f"{year - 1}-04-01"))
+    dec = episodes["DEC"].to_numpy()
+    in_year = (
+        (episodes["DECOM"].to_numpy() <= month_end)
+        & ((dec < 0) | (dec >= year_start))
+        & ~episodes["LS"].isin(["V3", "V4"]).to_numpy()
+    )
+    children = np.unique(episodes["CHILD"].to_numpy()[in_year])
+    sw_dec = sw["SW_DEC"].to_numpy()
+    rows = (
+        np.isin(sw["CHILD"].to_numpy(), children)
+        & (sw["SW_DECOM"].to_numpy() <= month_end)
+        & (sw_dec >= window)
+    )
+    s = sw[rows]
+    open_ = s["SW_DEC"].to_numpy() > month_end
+    child = s["CHILD"].to_numpy()
+    return pd.DataFrame(
+        {
+            "CHILD": child.astype(str).astype(object),
+            "DOB": fmt.date(_dob_of(kids, child)),
+            "SW_ID": s["SW_ID"].to_numpy(dtype=object),
+            "SW_DECOM": fmt.date(s["SW_DECOM"]),
+            "SW_DEC": np.where(open_, "", fmt.date(s["SW_DEC"])),
+            "SW_REASON": s["SW_REASON"].to_numpy(dtype=object),
+        }
+    )
+
+
+def _dolo_table(month_end: int, year: int, kids, dolo, fmt: _Fmt) -> pd.DataFrame:
+    """DoLo as known at `month_end`: the orders open at some time in the collection year, started
+    by `month_end`; one still open then has a blank DOLO_END."""
+    end = dolo["DOLO_END"].to_numpy()
+    rows = (dolo["DOLO_START"].to_numpy() <= month_end) & (end >= _day(f"{year}-04-01"))
+    d = dolo[rows]
+    open_ = d["DOLO_END"].to_numpy() > month_end
+    child = d["CHILD"].to_numpy()
+    return pd.DataFrame(
+        {
+            "CHILD": child.astype(str).astype(object),
+            "DOB": fmt.date(_dob_of(kids, child)),
+            "DOLO_START": fmt.date(d["DOLO_START"]),
+            "DOLO_END": np.where(open_, "", fmt.date(d["DOLO_END"])),
+        }
+    )
 
 
 def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt) -> pd.DataFrame:
@@ -358,16 +476,25 @@ def _write_month(
     truth: dict,
     dirty: dict,
     faults: pd.DataFrame,
+    output_format: str = "csv",
+    owners: dict | None = None,
 ) -> None:
     """Write one month: truth tables and faults.csv, and the raw copy with its file names,
-    header spellings and encoding cycled by `index`, plus oc3.csv and notes.csv."""
+    header spellings and encoding cycled by `index`, plus oc3.csv and notes.csv. With
+    `output_format` "xml" the raw copy's 903 tables are one XML file (xml903.write_xml; `owners`:
+    each dirty row's true CHILD) and only the local tables (missing, sdq) are CSV."""
     folder_truth.mkdir(parents=True, exist_ok=True)
     folder_raw.mkdir(parents=True, exist_ok=True)
     for table, frame in truth.items():
         (folder_truth / f"{table}.csv").write_bytes(_csv_bytes(frame))
     (folder_truth / "faults.csv").write_bytes(_csv_bytes(faults))
     encoding = ["utf-8", "utf-8-sig", "cp1252"][index % 3]
-    for table, frame in dirty.items():
+    csv_tables = dirty
+    if output_format == "xml":
+        name = XML_NAMES[index % len(XML_NAMES)].format(m=month)
+        write_xml(folder_raw / name, dirty, owners)
+        csv_tables = {t: f for t, f in dirty.items() if t in LOCAL_TABLES}
+    for table, frame in csv_tables.items():
         name = FILE_NAMES[table][index % len(FILE_NAMES[table])].format(m=month)
         cols = _raw_columns(list(frame.columns), (index + len(table)) % 3)
         (folder_raw / name).write_bytes(_csv_bytes(frame, cols, encoding))
@@ -393,11 +520,17 @@ def generate(
     scale: float = 1.0,
     faults: bool = True,
     progress: bool = False,
+    output_format: str = "csv",
 ) -> dict:
     """Simulate the LA and write raw/YYYY-MM (dirty) and truth/YYYY-MM (clean + faults.csv).
 
+    `output_format`: "csv" (one file per table) or "xml" (the month's 903 tables as one XML file
+    in the DfE's shape, the local tables as CSV beside it; faults.csv then leaves out the faults
+    an XML file cannot hold, see faults.xml_faults). The truth is CSV either way.
     Returns {"months": {YYYY-MM: {"looked_after", "rows", "faults"}}, "children", "episodes"}.
     """
+    if output_format not in ("csv", "xml"):
+        raise ValueError(f"output_format must be 'csv' or 'xml', not {output_format!r}")
     out_root = Path(out_root)
     history = _day(pd.Period(history_start, freq="M").start_time)
     end_period = pd.Period(end, freq="M")
@@ -409,6 +542,8 @@ def generate(
     regular = periods  # short breaks get no SDQs or reviews
     sdq = _sdq(np.random.default_rng([seed, 7]), regular, kids, horizon)
     reviews = _reviews(np.random.default_rng([seed, 8]), regular, kids, horizon)
+    sw = _social_workers(np.random.default_rng([seed, 10]), periods, horizon, scale)
+    dolo = _dolo(np.random.default_rng([seed, 11]), episodes, kids, horizon)
     fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, horizon + 400)
     summary: dict = {"months": {}, "children": int(len(kids)), "episodes": int(len(episodes))}
     iterator = report
@@ -419,13 +554,19 @@ def generate(
     for period in iterator:
         month = str(period)
         month_end = _day(period.end_time.normalize())
-        truth = _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed)
+        truth = _extract(
+            month_end, kids, episodes, missing, sdq, reviews, fmt, seed, sw=sw, dolo=dolo
+        )
         if faults:
             rng = np.random.default_rng([seed, 100, period.year, period.month])
-            dirty, fault_log = _inject(truth, rng)
+            as_at = pd.Timestamp(month_end, unit="D")
+            dirty, fault_log, owners = inject(truth, rng, as_at)
         else:
             dirty = truth
-            fault_log = pd.DataFrame(columns=["table", "fault", "recoverable", "CHILD", "KEY"])
+            fault_log = pd.DataFrame(columns=FAULT_COLUMNS)
+            owners = {t: f["CHILD"].to_numpy() for t, f in truth.items()}
+        if output_format == "xml":
+            fault_log = xml_faults(fault_log)
         _write_month(
             out_root / "truth" / month,
             out_root / "raw" / month,
@@ -434,6 +575,8 @@ def generate(
             truth,
             dirty,
             fault_log,
+            output_format,
+            owners,
         )
         summary["months"][month] = {
             "looked_after": looked_after(episodes, month_end),
