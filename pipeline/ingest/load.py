@@ -1,9 +1,11 @@
 """Find and read the tables of a raw extract folder.
 
-A raw extract is a folder of CSV files (and/or `.xlsx` workbooks, one sheet per table). Tables are
+A raw extract is a folder of CSV files (and/or `.xlsx` workbooks, one sheet per table, and/or the
+903 XML an LA submits to DfE, every table it holds: `pipeline.ingest.xml903`). Tables are
 identified by their column headers, not by file name; header names are matched ignoring case, spaces
 and underscores. Everything is read as text: typing is the cleaning step's job. Encodings: UTF-8 with
-or without BOM, else Windows-1252.
+or without BOM, else Windows-1252. The same table from two files (an XML and a local CSV) is the
+rows of both.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from pipeline import data
+from pipeline.ingest import xml903
 
 
 class InputError(Exception):
@@ -167,7 +170,10 @@ def load_extract(folder: str | Path) -> RawExtract:
     )
     for path in paths:
         suffix = path.suffix.lower()
-        if suffix not in {".csv", ".xlsx"}:
+        if suffix not in {".csv", ".xlsx", ".xml"}:
+            continue
+        if suffix == ".xml":
+            _add_xml(extract, path)
             continue
         content = path.read_bytes()
         digest = hashlib.sha256(content).hexdigest()
@@ -213,7 +219,42 @@ def _add(
     frame = frame.set_axis(canonical_columns(list(frame.columns), table), axis=1)
     frame = frame.loc[:, ~frame.columns.duplicated()]
     frame = frame.assign(_source=source, _line=pd.RangeIndex(2, len(frame) + 2))
-    note = "header only" if frame.empty else ""
+    _register(extract, table, frame, source, encoding, digest, "header only" if frame.empty else "")
+
+
+def _add_xml(extract: RawExtract, path: Path) -> None:
+    """Every table a 903 XML file holds (one FileInfo per table: its rows, the file's digest)."""
+    if path.stat().st_size == 0:
+        digest = hashlib.sha256(b"").hexdigest()
+        extract.files.append(FileInfo(path.name, None, 0, "", digest, "empty file, ignored"))
+        return
+    try:
+        found = xml903.read_903_xml(path)
+    except xml903.XMLFormatError as err:
+        raise InputError(str(err)) from None
+    if not found.is_903:
+        note = f"not a 903 table (XML root {found.root}), ignored"
+        extract.files.append(FileInfo(path.name, None, 0, found.encoding, found.sha256, note))
+        return
+    note = "903 XML"
+    if found.ignored:
+        note += f"; {found.ignored} values outside any 903 record ignored"
+    if not found.tables:
+        extract.files.append(FileInfo(path.name, None, 0, found.encoding, found.sha256, note))
+    for table, frame in found.tables.items():
+        _register(extract, table, frame, path.name, found.encoding, found.sha256, note)
+
+
+def _register(
+    extract: RawExtract,
+    table: str,
+    frame: pd.DataFrame,
+    source: str,
+    encoding: str,
+    digest: str,
+    note: str,
+) -> None:
+    """Add one file's rows of a table (with _source, _line) to the extract."""
     extract.files.append(FileInfo(source, table, len(frame), encoding, digest, note))
     if table in extract.tables:
         frame = pd.concat([extract.tables[table], frame], ignore_index=True)
