@@ -70,7 +70,9 @@ def history(processed_root: str | Path, month: str, n_months: int = 12) -> pd.Da
     for period in pd.period_range(end=end, periods=n_months, freq="M"):
         folder = Path(processed_root) / str(period)
         if (folder / "quality.json").is_file():
-            rows.append({"blanked_cells": 0, "month": str(period), **read_quality(folder)["totals"]})
+            rows.append(
+                {"blanked_cells": 0, "month": str(period), **read_quality(folder)["totals"]}
+            )
     frame = pd.DataFrame(rows, columns=["month", *ACCOUNTING_COLUMNS[1:]])
     frame["quarantined_pct"] = _share(frame)
     return frame

@@ -15,7 +15,7 @@ text, the monthly files and generate()). Inside pipeline, the package imports on
 
 from pipeline.synth.calibration import NATIONAL_SCALE, PLACEMENT_AGE_HAZARD_RATIO
 from pipeline.synth.faults import FAULT_RATES, RECOVERABLE
-from pipeline.synth.write import TABLE_COLUMNS, generate, looked_after
+from pipeline.synth.write import TABLE_COLUMNS, generate, looked_after, truth_tables
 
 __all__ = [
     "FAULT_RATES",
@@ -25,4 +25,5 @@ __all__ = [
     "TABLE_COLUMNS",
     "generate",
     "looked_after",
+    "truth_tables",
 ]

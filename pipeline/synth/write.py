@@ -26,7 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.synth.calibration import OC2_RATES, REGISTERED_FROM, SDQ_REASON_MIX
+from pipeline.synth.calibration import (
+    OC2_RATES,
+    REGISTERED_FROM,
+    SDQ_LOG_HAZARD_PER_POINT,
+    SDQ_REASON_MIX,
+)
 from pipeline.synth.faults import _inject
 from pipeline.synth.simulate import (
     EPOCH,
@@ -393,8 +398,10 @@ def generate(
     scale: float = 1.0,
     faults: bool = True,
     progress: bool = False,
+    sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
 ) -> dict:
     """Simulate the LA and write raw/YYYY-MM (dirty) and truth/YYYY-MM (clean + faults.csv).
+    `sdq_effect`: log breakdown hazard per point of latent SDQ score (calibration; 0 = none).
 
     Returns {"months": {YYYY-MM: {"looked_after", "rows", "faults"}}, "children", "episodes"}.
     """
@@ -403,7 +410,7 @@ def generate(
     end_period = pd.Period(end, freq="M")
     horizon = _day(end_period.end_time.normalize())
     report = [end_period - k for k in range(months - 1, -1, -1)]
-    kids, episodes, periods = _simulate(seed, history, horizon, scale, progress)
+    kids, episodes, periods = _simulate(seed, history, horizon, scale, progress, sdq_effect)
     kids = _kid_attributes(np.random.default_rng([seed, 5]), kids)
     missing = _missing(np.random.default_rng([seed, 6]), episodes, kids, horizon)
     regular = periods  # short breaks get no SDQs or reviews
@@ -441,3 +448,25 @@ def generate(
             "faults": int(len(fault_log)),
         }
     return summary
+
+
+def truth_tables(
+    *,
+    seed: int = 903,
+    history_start: str = "2007-04",
+    end: str = "2017-01",
+    scale: float = 1.0,
+    sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
+) -> dict[str, pd.DataFrame]:
+    """The clean truth of the reporting month `end`, in memory and without faults: the tables
+    generate() writes to truth/YYYY-MM/ (canonical 903 text, '' for blank). For statistical
+    checks that need many synthetic LAs and no files (tools/validate_stats.py)."""
+    history = _day(pd.Period(history_start, freq="M").start_time)
+    month_end = _day(pd.Period(end, freq="M").end_time.normalize())
+    kids, episodes, periods = _simulate(seed, history, month_end, scale, False, sdq_effect)
+    kids = _kid_attributes(np.random.default_rng([seed, 5]), kids)
+    missing = _missing(np.random.default_rng([seed, 6]), episodes, kids, month_end)
+    sdq = _sdq(np.random.default_rng([seed, 7]), periods, kids, month_end)
+    reviews = _reviews(np.random.default_rng([seed, 8]), periods, kids, month_end)
+    fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, month_end + 400)
+    return _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed)
