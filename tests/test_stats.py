@@ -279,6 +279,7 @@ def test_cox_fit_matches_lifelines_and_weights_leave_rows_out():
     assert dropped[0] == pytest.approx(kept[0], abs=1e-8)
 
 
+@pytest.mark.filterwarnings("ignore:Starting with pandas version 4.0")
 def test_cox_score_test_counts_a_childs_copies_once():
     rng = np.random.default_rng(3)
     n = 200
