@@ -1,4 +1,4 @@
-"""Command-line interface: `python -m pipeline {synth,clean,kpis,run} --help`.
+"""Command-line interface: `python -m pipeline {synth,clean,kpis,analyse,run} --help`.
 
 A thin face over the package. Input problems are reported as one line on stderr with exit status 2,
 never a traceback.
@@ -34,6 +34,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         scale=scale,
         faults=not args.no_faults,
         progress=not args.quiet,
+        **({} if args.sdq_effect is None else {"sdq_effect": args.sdq_effect}),
     )
     if not args.quiet:
         print(
@@ -84,6 +85,29 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     else:
         atomic_write_csv(table, resolve(args.out))
         print(f"{month}: {len(table)} indicators -> {resolve(args.out)}")
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline import model
+    from pipeline.analyses.results import analyse
+    from pipeline.config import load_settings
+    from pipeline.ingest.clean import clean_extract
+    from pipeline.ingest.load import load_extract
+    from pipeline.io import atomic_write_text
+
+    month = str(parse_month(args.month))
+    settings = load_settings(args.config)
+    result = clean_extract(load_extract(_month_dir(resolve(args.raw), month)), month=month)
+    data = analyse(model.build(result.tables, settings), month, args.n_boot, args.seed)
+    text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(text, resolve(args.out))
+        print(f"{month}: SDQ and missing analyses -> {resolve(args.out)}")
     return 0
 
 
@@ -142,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", default="1", help="population multiplier, or 'national' (~80,000 looked after)"
     )
     p.add_argument("--no-faults", action="store_true", help="write the truth only, with no faults")
+    p.add_argument(
+        "--sdq-effect",
+        type=float,
+        default=None,
+        help="log breakdown hazard per point of latent SDQ score (default the calibration's 0.09; 0: none)",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_synth)
 
@@ -157,6 +187,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="-", help="CSV file to write ('-' for standard output)")
     p.add_argument("--config", default=None, help="settings file (default config/la.toml)")
     p.set_defaults(func=cmd_kpis)
+
+    p = sub.add_parser(
+        "analyse",
+        help="the SDQ and missing analyses of one month as JSON: estimates, intervals, n, "
+        "p-values and verdicts (cleans in memory first)",
+    )
+    p.add_argument("--month", required=True, help="reporting month YYYY-MM")
+    p.add_argument("--raw", default="data/raw", help="raw root (RAW/YYYY-MM) or the month's folder")
+    p.add_argument("--out", default="-", help="JSON file to write ('-' for standard output)")
+    p.add_argument("--config", default=None, help="settings file (default config/la.toml)")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap samples (AUC, cut-offs)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("run", help="batch: run every notebook for each month and render HTML")
     p.add_argument("--months", default=None, help="e.g. 2016-02:2017-01 (default from config)")
