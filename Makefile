@@ -5,8 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 MONTHS ?=# empty: the months in config/la.toml [reporting] default_months
+N      ?= 100# validate-stats: synthetic LAs without, and as many with, the SDQ effect
+SEED   ?= 2017
 
-.PHONY: report test test-fast lint lab data bench clean-outputs
+.PHONY: report test test-fast lint lab data bench validate-stats clean-outputs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,3 +46,8 @@ clean-outputs:
 ## bench: SPEC 10 performance figures (LA scale and national scale)
 bench: $(STAMP)
 	$(PY) -m pipeline bench --national --report
+
+## validate-stats: the error rates of the reports' statistical statements on N + N synthetic LAs
+## (false positives without an SDQ effect, interval coverage with it); minutes, not in `make test`
+validate-stats: $(STAMP)
+	$(PY) tools/validate_stats.py --n $(N) --seed $(SEED) --jobs $(JOBS)

@@ -1,4 +1,4 @@
-"""Command-line interface: `python -m pipeline {synth,clean,kpis,run} --help`.
+"""Command-line interface: `python -m pipeline {synth,clean,kpis,analyse,run} --help`.
 
 A thin face over the package. Input problems are reported as one line on stderr with exit status 2,
 never a traceback.
@@ -53,6 +53,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         faults=not args.no_faults,
         progress=not args.quiet,
         output_format=args.format,
+        **({} if args.sdq_effect is None else {"sdq_effect": args.sdq_effect}),
     )
     if not args.quiet:
         print(
@@ -102,6 +103,29 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     else:
         atomic_write_csv(table, args.out)
         print(f"{month}: {len(table)} indicators -> {args.out}")
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline import model
+    from pipeline.analyses.results import analyse
+    from pipeline.config import load_settings
+    from pipeline.ingest.clean import clean_extract
+    from pipeline.ingest.load import load_extract
+    from pipeline.io import atomic_write_text
+
+    month = str(parse_month(args.month))
+    settings = load_settings(args.config)
+    result = clean_extract(load_extract(_month_dir(args.raw, month)), month=month)
+    data = analyse(model.build(result.tables, settings), month, args.n_boot, args.seed)
+    text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(text, args.out)
+        print(f"{month}: SDQ and missing analyses -> {args.out}")
     return 0
 
 
@@ -165,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="raw extracts as one CSV per table (default), or the 903 tables as one XML file in "
         "the DfE's shape with the local tables (missing, sdq) as CSV beside it",
     )
+    p.add_argument(
+        "--sdq-effect",
+        type=float,
+        default=None,
+        help="log breakdown hazard per point of latent SDQ score "
+        "(default the calibration's 0.09; 0: none)",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_synth)
 
@@ -180,6 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
     _path_option(p, "--out", "-", "CSV file to write ('-' for standard output)")
     _path_option(p, "--config", "config/la.toml", "settings file")
     p.set_defaults(func=cmd_kpis)
+
+    p = sub.add_parser(
+        "analyse",
+        help="the SDQ and missing analyses of one month as JSON: estimates, intervals, n, "
+        "p-values and verdicts (cleans in memory first)",
+    )
+    p.add_argument("--month", required=True, help="reporting month YYYY-MM")
+    _path_option(p, "--raw", "data/raw", "raw root (RAW/YYYY-MM) or the month's folder")
+    _path_option(p, "--out", "-", "JSON file to write ('-' for standard output)")
+    _path_option(p, "--config", "config/la.toml", "settings file")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap samples (AUC, cut-offs)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("run", help="batch: run every notebook for each month and render HTML")
     p.add_argument("--months", default=None, help="e.g. 2016-02:2017-01 (default from config)")

@@ -234,18 +234,26 @@ def placements_of(rows) -> pd.DataFrame:
     return frame
 
 
-def scored_frame(scores, outcomes, children=None) -> pd.DataFrame:
-    """An analysis-like frame straight from scores and 12-month outcomes (one child each)."""
+def scored_frame(
+    scores, outcomes, children=None, groups="foster", ages=10, times=400, endings=None
+) -> pd.DataFrame:
+    """An analysis-like frame straight from scores and 12-month outcomes (one child each unless
+    `children` says), with placement groups, ages at start, follow-up times and end categories
+    (default: 'disruption' for an outcome, 'open' otherwise) as scalars or lists."""
     n = len(scores)
+    event = np.asarray(outcomes, dtype=bool)
     return pd.DataFrame(
         {
             "CHILD": children if children is not None else [str(i) for i in range(n)],
             "sdq_score": np.asarray(scores),
             "disrupted_12m": pd.array(outcomes, dtype="boolean"),
-            "age_at_start": 10,
-            "place_group": "foster",
-            "time_days": 400,
-            "event": np.asarray(outcomes, dtype=bool),
+            "age_at_start": ages,
+            "place_group": groups,
+            "time_days": times,
+            "event": event,
+            "end_category": endings
+            if endings is not None
+            else np.where(event, "disruption", "open").astype(object),
         }
     )
 
@@ -504,7 +512,7 @@ def sdq_fixture(with_sdq=True, oc2=None):
         sdq=[
             (1, "01/12/2015", 25), (1, "01/06/2016", 12), (1, "01/12/2016", 20),
             (2, "01/12/2016", 30),
-            (3, "31/01/2016", 15),  # the day before the year: not in the 12 months
+            (3, "31/01/2016", 22),  # the day before the year: not in the 12 months
             (4, "01/06/2016", 18),
             (5, "01/02/2016", 17),  # the year's first day: in the 12 months
             (7, "01/06/2016", None),

@@ -12,7 +12,7 @@ from pipeline.cli import main
 from tests.builders import EPISODE_ROW, EPISODES_CSV, HEADER_CSV, HEADER_ROW, write
 
 
-@pytest.mark.parametrize("command", ["synth", "clean", "kpis", "run", "bench"])
+@pytest.mark.parametrize("command", ["synth", "clean", "kpis", "analyse", "run", "bench"])
 def test_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])
@@ -144,3 +144,31 @@ def test_defaults_stay_in_the_repository(monkeypatch, tmp_path):
     assert args.raw == repo_root() / "data" / "raw"
     assert args.outputs == repo_root() / "outputs"
     assert args.config == repo_root() / "config" / "la.toml"
+
+
+def test_synth_help_documents_the_sdq_effect(capsys):
+    with pytest.raises(SystemExit):
+        main(["synth", "--help"])
+    assert "--sdq-effect" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_analyse_writes_the_sdq_and_missing_results_as_json(small_synth, tmp_path, capsys):
+    out = tmp_path / "results.json"
+    raw = str(small_synth / "raw")
+    args = ["analyse", "--month", "2017-01", "--raw", raw, "--out", str(out), "--n-boot", "200"]
+    assert main(args) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["month"] == "2017-01" and data["reference_date"] == "2017-01-31"
+    assert data["settings"]["bootstrap_samples"] == 200
+    summary = data["sdq"]["summary"]
+    for key in ("n", "n_children", "disrupted", "rate", "rate_ci", "auc", "auc_ci", "logistic"):
+        assert key in summary
+    assert [r["threshold"] for r in data["sdq"]["thresholds"]] == list(range(10, 26))
+    against = data["missing"]["against_recent"]
+    assert against["n_comparisons"] == 6 and len(against["comparisons"]) == 6
+    assert "SDQ and missing analyses ->" in capsys.readouterr().out
+    # standard output, and the same figures again (the bootstrap is seeded)
+    assert main(args[:-4] + ["--n-boot", "200"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again == data

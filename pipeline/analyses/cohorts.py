@@ -17,11 +17,13 @@ RECENT_MISSING_DAYS = 90
 
 
 def sdq_at_or_above_threshold(model: Model, ref_date) -> pd.DataFrame:
-    """Children looked after at R, in a placement, whose latest SDQ score dated on or before R is
-    at or above the targeting threshold.
+    """Children looked after at R, in a placement, whose latest SDQ score dated in the 12 months
+    to R is at or above the targeting threshold (a score older than 12 months does not count:
+    `pipeline.model.sdq.latest_scores_in_year`, as the indicator `sdq_high_in_placement`).
 
-    Columns: CHILD, age, place and place_group (the placement type in force at R), placement_start, days_in_placement, sdq_score,
-    sdq_date, sdq_band, moves_12m (new placements other than a period's first starting in the
+    Columns: CHILD, age, place and place_group (the placement type in force at R),
+    placement_start, days_in_placement, sdq_score, sdq_date (the date of the score used),
+    sdq_band, moves_12m (new placements other than a period's first starting in the
     year to R), disruptions_12m (placements disrupting in the year to R), missing_90d / away_90d
     (episodes starting in the 90 days to R). Highest score first.
     """
@@ -30,7 +32,7 @@ def sdq_at_or_above_threshold(model: Model, ref_date) -> pd.DataFrame:
     pl = model.placements
     cur = care.current_placements(model.care, refs)
     history = sdq.score_history(model.tables, pd.DatetimeIndex(refs))
-    when, score = sdq.latest_scores(history, model.care.children, cur.child, refs[cur.ref])
+    when, score = sdq.latest_scores_in_year(history, model.care.children, cur.child, refs[cur.ref])
     high = ~np.isnan(score) & (score >= model.settings.sdq_threshold)
     now = pl.iloc[cur.rows[high]]
     episode = care.in_care_on(model.care, cur.child[high], refs[cur.ref[high]])

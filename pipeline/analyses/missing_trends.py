@@ -1,6 +1,12 @@
 """Missing-from-care trends (SPEC 6): the monthly series, this month against earlier months, who
 went missing, and missing episodes before placement breakdowns. Results are frames and
-dataclasses; the words are in `pipeline.report.words`."""
+dataclasses; the words are in `pipeline.report.words`.
+
+Monthly counts vary more than Poisson counts (a few children go missing many times), so this
+month is compared with earlier months on a dispersion estimated from the series itself
+(quasi-Poisson), for children as well as incidents, and the page shares one 5% false-alarm
+rate among its comparisons (`make validate-stats` measures it on stationary synthetic series).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,12 @@ import pandas as pd
 from pipeline import indicators
 from pipeline.model import Model, dates, vocab
 from pipeline.model.missing import counted
-from pipeline.stats import CountComparison, compare_counts, control_limits
+from pipeline.stats import (
+    OverdispersedComparison,
+    compare_overdispersed,
+    dispersion,
+    overdispersed_limits,
+)
 
 SERIES_COLUMNS = (
     "missing_incidents",
@@ -51,55 +62,141 @@ def monthly_series(model: Model, end_month, n_months: int = 24) -> pd.DataFrame:
     return frame.iloc[2:].reset_index(drop=True)
 
 
+COMPARED = {"missing_incidents": "incidents", "missing_children": "children"}
+ALPHA = 0.05  # the chance of any false alarm on the page (shared by its comparisons)
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """This month's incidents against an earlier month's (`label`: which one)."""
+    """This month's count of `measure` against an earlier month's (`label`: which one) or the
+    mean of the months before it ('the expected range'), allowing for overdispersion; `unusual`
+    when the p-value is below the page's per-comparison threshold."""
 
+    measure: str
     label: str
-    test: CountComparison
+    test: OverdispersedComparison
+    unusual: bool
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The expected range of `measure` this month from the `baseline_months` before it: the mean
+    +/- Student's t * sqrt(dispersion * mean * (1 + 1/n)), at the page's per-comparison level."""
+
+    measure: str
+    current: int
+    centre: float
+    lcl: float
+    ucl: float
+    dispersion: float
+    baseline_months: int
+
+    @property
+    def inside(self) -> bool:
+        return self.lcl <= self.current <= self.ucl
 
 
 @dataclass(frozen=True)
 class MonthAgainstRecent:
-    """This month against last month and the same month last year, and against the c-chart
-    limits of the months before it."""
+    """This month against last month, the same month last year and the expected range, for
+    incidents and for children. The page makes `n_comparisons` comparisons and calls one
+    unusual only when its p-value is below `alpha / n_comparisons` (`threshold`), so the chance
+    of any false alarm on the page is at most `alpha` when nothing has changed (Bonferroni).
+    Overdispersion (`dispersion` per measure) is estimated from the months before this one."""
 
     comparisons: tuple[Comparison, ...]
+    limits: tuple[Limits, ...]
+    alpha: float
     baseline_months: int
-    centre: float
-    lcl: float
-    ucl: float
-    current: int
+
+    @property
+    def n_comparisons(self) -> int:
+        return len(self.comparisons)
+
+    @property
+    def threshold(self) -> float:
+        return self.alpha / max(self.n_comparisons, 1)
+
+    @property
+    def any_unusual(self) -> bool:
+        return any(c.unusual for c in self.comparisons)
+
+    def limits_of(self, measure: str) -> Limits:
+        return next(lim for lim in self.limits if lim.measure == measure)
+
+    # the incidents' figures, as the chart and the older sentences use them
+    @property
+    def current(self) -> int:
+        return self.limits_of("missing_incidents").current
+
+    @property
+    def centre(self) -> float:
+        return self.limits_of("missing_incidents").centre
+
+    @property
+    def lcl(self) -> float:
+        return self.limits_of("missing_incidents").lcl
+
+    @property
+    def ucl(self) -> float:
+        return self.limits_of("missing_incidents").ucl
 
     @property
     def inside_limits(self) -> bool:
-        return self.lcl <= self.current <= self.ucl
+        return self.limits_of("missing_incidents").inside
 
 
-def incident_limits(monthly: pd.DataFrame) -> pd.DataFrame:
-    """c-chart limits of the monthly incidents, built on every month but the last."""
-    return control_limits(monthly["missing_incidents"], baseline=len(monthly) - 1)
+def _n_comparisons(n_months: int, measures: int) -> int:
+    per = 1 + (n_months >= 2) + (n_months >= 13)  # the range, last month, a year ago
+    return per * measures if n_months >= 2 else 0
 
 
-def against_recent(monthly: pd.DataFrame) -> MonthAgainstRecent:
-    """Compare the series' last month with last month and a year ago (exact Poisson tests) and
-    with c-chart limits built on the months before it."""
-    counts = monthly["missing_incidents"].astype(int).to_list()
-    now = counts[-1]
-    comparisons = tuple(
-        Comparison(label, compare_counts(now, counts[idx]))
-        for idx, label in ((-2, "last month"), (-13, "the same month last year"))
-        if len(counts) >= -idx
-    )
-    limits = incident_limits(monthly)
-    return MonthAgainstRecent(
-        comparisons=comparisons,
-        baseline_months=len(counts) - 1,
-        centre=float(limits["centre"].iloc[-1]),
-        lcl=float(limits["lcl"].iloc[-1]),
-        ucl=float(limits["ucl"].iloc[-1]),
-        current=now,
-    )
+def against_recent(monthly: pd.DataFrame, alpha: float = ALPHA) -> MonthAgainstRecent:
+    """Compare the series' last month with last month, the same month last year and the range
+    expected from the months before it, for each measure of COMPARED present in `monthly`.
+
+    Each measure's dispersion (quasi-Poisson, at least 1) is estimated from the months before
+    this one; comparisons are t tests on its degrees of freedom
+    (`pipeline.stats.compare_overdispersed`); the expected range is at the per-comparison
+    level alpha / n_comparisons."""
+    measures = [m for m in COMPARED if m in monthly]
+    n_months = len(monthly)
+    n_comp = _n_comparisons(n_months, len(measures))
+    level = alpha / max(n_comp, 1)
+    comparisons, limits = [], []
+    for measure in measures:
+        counts = monthly[measure].astype(float).to_numpy()
+        now, baseline = int(counts[-1]), counts[:-1]
+        if len(baseline) == 0:
+            continue
+        phi = dispersion(baseline)
+        df = max(len(baseline) - 1, 1)
+        centre = float(baseline.mean())
+        tests = [
+            (label, compare_overdispersed(now, counts[idx], phi, df))
+            for idx, label in ((-2, "last month"), (-13, "the same month last year"))
+            if n_months >= -idx
+        ]
+        tests.append(
+            (
+                "the expected range",
+                compare_overdispersed(now, centre, phi, df, "mean", len(baseline)),
+            )
+        )
+        comparisons += [Comparison(measure, lab, t, t.p_value < level) for lab, t in tests]
+        lcl, ucl = overdispersed_limits(centre, phi, df, len(baseline), level)
+        limits.append(Limits(measure, now, centre, lcl, ucl, phi, len(baseline)))
+    return MonthAgainstRecent(tuple(comparisons), tuple(limits), alpha, max(n_months - 1, 0))
+
+
+def incident_limits(monthly: pd.DataFrame, measure: str = "missing_incidents") -> pd.DataFrame:
+    """The chart's limits for `measure`: this month's expected range (`against_recent`) drawn
+    over the whole series. Columns value, centre, lcl, ucl, signal (outside the range)."""
+    lim = against_recent(monthly).limits_of(measure)
+    values = monthly[measure].astype(float)
+    frame = pd.DataFrame({"value": values, "centre": lim.centre, "lcl": lim.lcl, "ucl": lim.ucl})
+    frame["signal"] = (values > lim.ucl) | (values < lim.lcl)
+    return frame
 
 
 def breakdown(episodes: pd.DataFrame, by: str, month=None, kind: str | None = "M") -> pd.DataFrame:

@@ -5,8 +5,12 @@
 - sdq_completion_pct: eligible children whose latest score on or before R is dated in the year
   to R / sdq_eligible. sdq_mean: sum / number of those latest scores. sdq_concern_pct: those
   latest scores in the concern band / their number.
-- sdq_high_in_placement: children looked after at R whose latest score dated on or before R
-  (any date) is at or above settings.sdq_threshold; denominator = looked after at R with any score.
+- sdq_high_in_placement: children looked after at R whose latest score dated in the 12 months
+  to R is at or above settings.sdq_threshold (a score older than 12 months does not count);
+  denominator = looked after at R with a score dated in the 12 months to R.
+
+A child's current score is `pipeline.model.sdq.latest_scores_in_year`, the one definition the
+restricted list (`pipeline.analyses.cohorts.sdq_at_or_above_threshold`) shares.
 """
 
 from __future__ import annotations
@@ -28,18 +32,18 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
     start = per["period_start"].to_numpy(dtype=dates.NS)[la.rows]
     age = dates.whole_years_array(per["DOB"].to_numpy(dtype=dates.NS)[la.rows], at.values[la.ref])
     history = sdq.score_history(model.tables, at.refs)
-    last_date, last_score = sdq.latest_scores(
+    last_date, last_score = sdq.latest_scores_in_year(
         history, model.care.children, la.child, at.values[la.ref]
     )
     low, high = vocab.SDQ_ELIGIBLE_AGES
     eligible = (start <= at.year_start[la.ref]) & (age >= low) & (age <= high)
-    in_year = ~np.isnat(last_date) & (last_date >= at.year_start[la.ref])
+    in_year = ~np.isnat(last_date)
     scored = eligible & in_year
     n_eligible = at.count(la.ref[eligible])
     n_scored = at.count(la.ref[scored])
     total = at.count(la.ref[scored], weights=last_score[scored])
     concern = at.count(la.ref[scored & (last_score >= vocab.SDQ_CONCERN_FROM)])
-    has_score = ~np.isnan(last_score)
+    has_score = in_year
     high_score = has_score & (last_score >= model.settings.sdq_threshold)
     n_high = at.count(la.ref[high_score])
     n_any = at.count(la.ref[has_score])

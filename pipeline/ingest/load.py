@@ -270,3 +270,18 @@ def _unique(names: list[str]) -> list[str]:
         out.append(n if k == 0 else f"{n}.{k}")
         seen[n] = k + 1
     return out
+
+
+def extract_from_frames(tables: dict[str, pd.DataFrame], name: str = "memory") -> RawExtract:
+    """A RawExtract of text tables held in memory (e.g. the generator's truth): each frame is read
+    as a file of that name would be (blank strings are missing, headers matched), without files.
+    Raises InputError as load_extract does when a mandatory table is absent."""
+    extract = RawExtract(folder=Path(name))
+    for table, frame in tables.items():
+        text = frame.astype("str").replace("", pd.NA).astype("str")
+        _add(extract, text, f"{table}.csv", "utf-8", "", table)
+    for table in mandatory_tables():
+        if table not in extract.tables:
+            need = ", ".join(data.tables()[table]["required"])
+            raise InputError(f"{name}: no {table} table found (a frame with columns {need})")
+    return extract

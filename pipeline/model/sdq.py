@@ -65,6 +65,18 @@ def latest_scores(
     return found_date[hit], found_score[hit]
 
 
+def latest_scores_in_year(
+    history: pd.DataFrame, children: pd.Index, child: np.ndarray, when: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each (child code, reference date R): the child's latest score dated on or before R
+    when it is dated in the year to R, i.e. on or after R - 1 year + 1 day (SPEC 5: a score older
+    than 12 months does not count); NaT / NaN otherwise. The one definition of a child's
+    current score, used by the SDQ indicators and the restricted list."""
+    found, score = latest_scores(history, children, child, when)
+    recent = ~np.isnat(found) & (found >= dates.year_start(when))
+    return np.where(recent, found, np.datetime64("NaT")), np.where(recent, score, np.nan)
+
+
 def score_before(
     child: pd.Series, start: pd.Series, history: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from pipeline.config import Settings
+from pipeline.report.suppression import fmt_count, is_small
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = {
     "blue": "#0072B2",
@@ -24,6 +27,7 @@ PALETTE = {
     "grey": "#6E6E6E",
 }
 SERIES = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple")]
+DAYS_PER_MONTH = 365.25 / 12
 BAND_COLOURS = {
     "normal": PALETTE["green"],
     "borderline": PALETTE["orange"],
@@ -104,12 +108,28 @@ def rate_with_interval(
     high: str = "ci_high",
     xlabel: str = "",
     percent: bool = True,
+    settings: Settings | None = None,
+    count: str = "disrupted",
 ):
-    """Horizontal bars of rates with 95% interval whiskers, n in the tick labels."""
+    """Horizontal bars of rates with 95% interval whiskers, n in the tick labels. With
+    `settings`, a rate built on a suppressed count (its `count` column or n) is withheld: no bar,
+    labelled 'withheld', and n is shown as the suppression shows it ('<5')."""
     scale = 100 if percent else 1
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(frame)))
     y = np.arange(len(frame))
-    values = frame[rate].to_numpy(dtype=float) * scale
+    hide = np.zeros(len(frame), bool)
+    n_text = [f"{n:,}" for n in frame["n"]]
+    if settings is not None:
+        counts = frame[count] if count in frame else frame["n"]
+        hide = np.array(
+            [
+                is_small(k, settings) or is_small(n, settings)
+                for k, n in zip(counts, frame["n"], strict=True)
+            ],
+            dtype=bool,
+        )
+        n_text = [fmt_count(n, settings) for n in frame["n"]]
+    values = np.where(hide, np.nan, frame[rate].to_numpy(dtype=float) * scale)
     err = np.vstack(
         [
             values - frame[low].to_numpy(dtype=float) * scale,
@@ -125,68 +145,99 @@ def rate_with_interval(
         ecolor=PALETTE["black"],
         capsize=3,
     )
-    ax.set_yticks(y, [f"{lab} (n={n:,})" for lab, n in zip(frame[label], frame["n"], strict=True)])
+    ticks = [
+        f"{lab} (n={n}{', withheld' if h else ''})"
+        for lab, n, h in zip(frame[label], n_text, hide, strict=True)
+    ]
+    ax.set_yticks(y, ticks)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel or ("Rate (%)" if percent else "Rate"))
-    ax.set_xlim(0, min(100, max(10, np.nanmax(frame[high].to_numpy(dtype=float) * scale) * 1.1)))
+    highs = np.where(hide, np.nan, frame[high].to_numpy(dtype=float) * scale)
+    top = np.nanmax(highs) if np.isfinite(highs).any() else 10
+    ax.set_xlim(0, min(100, max(10, top * 1.1)))
     ax.grid(axis="y", visible=False)
     return fig
 
 
-def roc_chart(
-    curve: pd.DataFrame, auc: float, threshold: int | None = None, optimal: int | None = None
-):
-    """ROC curve over SDQ thresholds, marking the targeting threshold and the Youden optimum."""
+def roc_chart(curve: pd.DataFrame, auc: float, threshold: int | None = None, optimal=None):
+    """ROC curve over SDQ cut-offs, marking the targeting cut-off and, only when one is named
+    (`optimal`: a `disruption_sdq.NearOptimal`, or None), the range of near-optimal cut-offs."""
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.plot(
-        curve["fpr"], curve["tpr"], color=PALETTE["blue"], lw=2, label=f"SDQ score (AUC {auc:.2f})"
-    )
+    if len(curve):
+        ax.plot(
+            curve["fpr"],
+            curve["tpr"],
+            color=PALETTE["blue"],
+            lw=2,
+            label=f"SDQ score (AUC {auc:.2f})",
+        )
     ax.plot([0, 1], [0, 1], color=PALETTE["grey"], ls=":", label="No better than chance")
-    marks = [
-        (threshold, "Targeting threshold", PALETTE["vermillion"], "o"),
-        (optimal, "Best balance (Youden)", PALETTE["orange"], "s"),
-    ]
-    for value, text, colour, marker in marks:
-        hit = curve[curve["threshold"] == value] if value is not None else curve.iloc[:0]
-        if len(hit):
-            ax.scatter(
-                hit["fpr"],
-                hit["tpr"],
-                color=colour,
-                marker=marker,
-                zorder=3,
-                s=45,
-                label=f"{text}: score {value}+",
+    if optimal is not None and optimal.named:
+        low, high = optimal.low, optimal.high
+        span = curve[(curve["threshold"] >= low) & (curve["threshold"] <= high)]
+        if len(span):
+            ax.plot(
+                span["fpr"],
+                span["tpr"],
+                color=PALETTE["orange"],
+                lw=6,
+                alpha=0.5,
+                solid_capstyle="round",
+                label=f"Near-optimal cut-offs: {low} to {high}"
+                if low != high
+                else f"Near-optimal cut-off: {low}",
             )
-    ax.set_xlabel("False positive rate (1 - specificity)")
-    ax.set_ylabel("True positive rate (sensitivity)")
+    hit = curve[curve["threshold"] == threshold] if threshold is not None else curve.iloc[:0]
+    if len(hit):
+        ax.scatter(
+            hit["fpr"],
+            hit["tpr"],
+            color=PALETTE["vermillion"],
+            marker="o",
+            zorder=3,
+            s=45,
+            label=f"Targeting cut-off: score {threshold}+",
+        )
+    ax.set_xlabel("Placements flagged that did not break down (false positive rate)")
+    ax.set_ylabel("Breakdowns caught (sensitivity)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(loc="lower right", fontsize=8)
     return fig
 
 
-def km_chart(km: pd.DataFrame, labels: dict[str, str] | None = None):
-    """Kaplan-Meier curves (share of placements not yet disrupted) by SDQ band, with 95% bands."""
+def incidence_chart(
+    cif: pd.DataFrame, labels: dict[str, str] | None = None, settings: Settings | None = None
+):
+    """Cumulative incidence of disruption by SDQ band (other endings competing): the share of
+    placements that had broken down by each month since the start, with 95% bands. With
+    `settings`, a band whose placements or breakdowns are a suppressed count is not drawn."""
     fig, ax = plt.subplots()
-    for band, group in km.groupby("band", sort=False, observed=True):
+    for band, group in cif.groupby("band", sort=False, observed=True):
+        if len(group) == 0:
+            continue
+        events = int(np.ceil(group["cif"].iloc[-1] * group["n"].iloc[0])) if len(group) else 0
+        n = int(group["n"].iloc[0])
+        if settings is not None and (is_small(n, settings) or is_small(events, settings)):
+            continue
         colour = BAND_COLOURS.get(str(band), PALETTE["blue"])
         name = (labels or {}).get(str(band), str(band))
-        ax.step(group["timeline"], 100 * group["survival"], where="post", color=colour, label=name)
-        if {"ci_low", "ci_high"} <= set(group):
-            ax.fill_between(
-                group["timeline"],
-                100 * group["ci_low"],
-                100 * group["ci_high"],
-                step="post",
-                color=colour,
-                alpha=0.15,
-            )
-    ax.set_xlabel("Days since the placement started")
-    ax.set_ylabel("Placements not yet disrupted (%)")
+        months = np.r_[0.0, group["timeline"].to_numpy(dtype=float) / DAYS_PER_MONTH]
+        ax.step(months, 100 * np.r_[0.0, group["cif"]], where="post", color=colour, label=name)
+        ax.fill_between(
+            months,
+            100 * np.r_[0.0, group["ci_low"]],
+            100 * np.r_[0.0, group["ci_high"]],
+            step="post",
+            color=colour,
+            alpha=0.15,
+        )
+    ax.set_xlabel("Months since the placement started")
+    ax.set_ylabel("Placements broken down (%)")
     ax.set_ylim(0, 100)
-    ax.set_xlim(0, 730)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set_xlim(0, 24)
+    ax.set_xticks(range(0, 25, 3))
+    ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
@@ -204,7 +255,8 @@ def multi_trend(series: pd.DataFrame, columns: dict[str, str], ylabel: str):
 
 
 def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
-    """Missing incidents per month with the 3-month rolling mean and c-chart control limits."""
+    """Missing incidents per month with the 3-month rolling mean and this month's expected range
+    (limits allowing for overdispersion, at the level the page calls a month unusual)."""
     fig, ax = plt.subplots()
     ax.plot(
         monthly["period_end"],
@@ -227,7 +279,7 @@ def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
         color=PALETTE["grey"],
         ls="--",
         lw=1,
-        label="Control limits",
+        label="Expected range this month",
     )
     ax.plot(monthly["period_end"], limits["lcl"], color=PALETTE["grey"], ls="--", lw=1)
     ax.set_ylabel("Incidents per month")

@@ -78,26 +78,85 @@ def rate_table(frame: pd.DataFrame, group_label: str, settings: Settings) -> pd.
     return pd.DataFrame(rows)
 
 
+def _pct(v) -> str:
+    return "-" if v is None or pd.isna(v) else f"{100 * v:.0f}%"
+
+
+def _rate_ci(k, n, rate, lo, hi, settings: Settings) -> str:
+    """'47% (37% to 57%)'; '*' when built on a suppressed count, '-' when undefined."""
+    if is_small(k, settings) or is_small(n, settings):
+        return "*"
+    if pd.isna(rate):
+        return "-"
+    return f"{_pct(rate)} ({_pct(lo)} to {_pct(hi)})"
+
+
+def band_rates(rates: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Disruption within 12 months by SDQ band: placements, children, disrupted, rate with its
+    95% interval (allowing for children with several placements); small counts suppressed."""
+    return pd.DataFrame(
+        {
+            "SDQ band": rates["label"],
+            "Placements": rates["n"].map(lambda n: fmt_count(n, settings)),
+            "Children": rates["children"].map(lambda n: fmt_count(n, settings)),
+            "Broke down within 12 months": rates["disrupted"].map(lambda n: fmt_count(n, settings)),
+            "Rate (95% interval)": [
+                _rate_ci(r.disrupted, r.n, r.rate, r.ci_low, r.ci_high, settings)
+                for r in rates.itertuples()
+            ],
+        }
+    )
+
+
 def thresholds(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The SDQ threshold table in words: flagged placements, rates above/below, sensitivity."""
-
-    def pct(v):
-        return "-" if pd.isna(v) else f"{100 * v:.0f}%"
-
+    """The SDQ cut-off table in words: placements at each score, flagged, the disruption rate
+    of flagged and other placements and the share of breakdowns caught, each with its 95%
+    interval (children, not placements, as the units), and placements flagged per breakdown
+    caught. Counts 1-4 are shown as '<5' and rates built on them as '*'."""
     rows = []
     for r in table.itertuples(index=False):
-        small = is_small(r.n_above, settings) or is_small(r.disrupted_above, settings)
+        caught_hidden = is_small(r.disrupted_above, settings)
         rows.append(
             {
-                "Threshold (score at or above)": int(r.threshold),
+                "Cut-off (score at or above)": int(r.threshold),
+                "Placements scoring exactly this": fmt_count(r.n_at, settings),
                 "Placements flagged": fmt_count(r.n_above, settings),
-                "Disrupted if flagged": "*" if small else pct(r.rate_above),
-                "Disrupted if not flagged": pct(r.rate_below),
-                "Sensitivity": pct(r.sensitivity),
-                "Specificity": pct(r.specificity),
+                "Broke down if flagged": _rate_ci(
+                    r.disrupted_above, r.n_above, r.rate_above, r.ci_above_low,
+                    r.ci_above_high, settings,
+                ),
+                "Broke down if not flagged": _rate_ci(
+                    r.disrupted_below, r.n_below, r.rate_below, r.ci_below_low,
+                    r.ci_below_high, settings,
+                ),
+                "Breakdowns caught": _rate_ci(
+                    r.disrupted_above, r.disrupted_above + r.disrupted_below, r.sensitivity,
+                    r.sens_ci_low, r.sens_ci_high, settings,
+                ),
+                "Flagged per breakdown caught": "*"
+                if caught_hidden
+                else ("-" if pd.isna(r.flagged_per_caught) else f"{r.flagged_per_caught:.1f}"),
             }
-        )
+        )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def incidence(inc: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Placements broken down by 12 months by SDQ band (cumulative incidence, other endings
+    competing), with the 95% interval; small counts suppressed."""
+    return pd.DataFrame(
+        {
+            "SDQ band": inc["label"],
+            "Placements": inc["n"].map(lambda n: fmt_count(n, settings)),
+            "Breakdowns in the first 12 months": inc["disruptions"].map(
+                lambda n: fmt_count(n, settings)
+            ),
+            "Broken down by 12 months (95% interval)": [
+                _rate_ci(r.disruptions, r.n, r.cif, r.ci_low, r.ci_high, settings)
+                for r in inc.itertuples()
+            ],
+        }
+    )
 
 
 def change_reasons(reasons: pd.DataFrame, settings: Settings) -> pd.DataFrame:

@@ -14,13 +14,16 @@ import pandas as pd
 
 from pipeline.analyses.disruption_sdq import (
     MIN_EVENTS,
+    MIN_GROUP_N,
     MIN_N,
+    CutOff,
     DisruptionSummary,
     ModelFit,
-    OptimalThreshold,
-    ThresholdComparison,
+    NearOptimal,
+    TargetingVerdict,
+    TestResult,
 )
-from pipeline.analyses.missing_trends import MonthAgainstRecent, MonthSummary
+from pipeline.analyses.missing_trends import Comparison, MonthAgainstRecent, MonthSummary
 from pipeline.config import Settings
 from pipeline.ingest.quality import Problem, Verdict
 from pipeline.model import vocab
@@ -138,9 +141,19 @@ def glossary(keys: list[str], settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
-def p_value(p: float) -> str:
-    """'p < 0.001' or 'p = 0.024'."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+def p_value(p: float, against: float = 0.05) -> str:
+    """'p < 0.001' or 'p = 0.024', never rounded onto or across the threshold it is read
+    against (`against`): 0.0496 is 'p = 0.0496', not 'p = 0.050' beside 'significant'."""
+    if p is None or not np.isfinite(p):
+        return "p not available"
+    if p < 0.001 and against >= 0.001:
+        return "p < 0.001"
+    for digits in (3, 4, 5, 6):
+        text = f"{p:.{digits}f}"
+        shown = float(text)
+        if shown != against and (shown < against) == (p < against) and shown > 0:
+            return f"p = {text}"
+    return f"p < {against:g}" if p < against else f"p > {against:g}"
 
 
 def share(x) -> str:
@@ -226,36 +239,91 @@ def too_few(n: int, events: int, what: str) -> str:
     )
 
 
-def _significance(lo: float, hi: float) -> str:
-    if lo > 1:
+def _pct(x, digits: int = 0) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{100 * float(x):.{digits}f}%"
+
+
+def _range(ci, digits: int = 0) -> str:
+    lo, hi = ci
+    return f"95% interval {_pct(lo, digits)} to {_pct(hi, digits)}"
+
+
+def _points(x) -> str:
+    return f"{100 * abs(float(x)):.0f} percentage point{'s' if round(100 * abs(x)) != 1 else ''}"
+
+
+def _of_them(k, n, ci, whom: str, settings: Settings) -> str:
+    """'45 of them (47%, 95% interval 37% to 57%)', '10 of the rest (19%, ...)'; a small
+    count as '<5 of them', with no rate."""
+    if is_small(k, settings) or is_small(n, settings):
+        return f"{fmt_count(k, settings)} of {whom}"
+    return f"{k} of {whom} ({_pct(k / n if n else math.nan)}, {_range(ci)})"
+
+
+def _significance(fit: ModelFit) -> str:
+    if fit.ci_low > 1:
         return "Higher scores go with more disruption, and the association is statistically significant."
-    if hi < 1:
+    if fit.ci_high < 1:
         return "Higher scores go with less disruption, and the association is statistically significant."
     return "The association is not statistically significant at this size."
 
 
+GROUP_WORDS = {"age_at_start": "age at the start of the placement", "place_group": "placement type"}
+
+
 def _adjusted(fit: ModelFit) -> str:
-    names = {
-        "age_at_start": "age at start",
-        "place_group": f"placement type (reference {fit.reference_group})",
-    }
-    if not fit.adjusted_for:
+    """' The model allows for age at the start and placement type (...).'"""
+    parts = []
+    for name in fit.adjusted_for:
+        text = GROUP_WORDS[name]
+        if name == "place_group":
+            details = []
+            if fit.reference_group:
+                details.append(f"compared with {_group_label(fit.reference_group)}")
+            if fit.pooled_groups:
+                pooled = ", ".join(_group_label(g) for g in fit.pooled_groups)
+                details.append(
+                    f"{pooled} counted together as other types because each had fewer than "
+                    f"{MIN_GROUP_N} placements"
+                )
+            if details:
+                text += " (" + "; ".join(details) + ")"
+        parts.append(text)
+    return " The model allows for " + " and ".join(parts) + "." if parts else ""
+
+
+def _dropped(fit: ModelFit) -> str:
+    if not fit.dropped:
         return ""
-    return ", adjusted for " + " and ".join(names[a] for a in fit.adjusted_for)
+    return " " + " ".join(
+        f"It could not allow for {GROUP_WORDS[name]}: {reason}." for name, reason in fit.dropped
+    )
+
+
+def _group_label(group: str) -> str:
+    label = vocab.PLACE_GROUP_LABELS.get(group)
+    return (label or group.replace("_", " ")).lower()
+
+
+def _per_point(ratio: float, what: str) -> str:
+    change = 100 * (ratio - 1)
+    direction = "higher" if change >= 0 else "lower"
+    return f"{abs(change):.0f}% {direction} {what}"
 
 
 def model_sentence(fit: ModelFit) -> str:
-    """What a logistic or Cox fit says about SDQ scores and disruption."""
+    """What a logistic or Cox fit says about SDQ scores and disruption, with what it allowed
+    for and, when an adjustment could not be made, why."""
     if fit.kind == "logistic":
         if fit.status == "too_few":
             return too_few(fit.n, fit.events, "fit a regression")
         if fit.status == "not_fitted":
             return "The regression could not be fitted on these placements (too little variation)."
         return (
-            f"Each extra SDQ point multiplies the odds of disruption within 12 months by "
-            f"{fit.ratio:.3f} (95% CI {fit.ci_low:.3f} to {fit.ci_high:.3f}, "
-            f"{p_value(fit.p_value)}{_adjusted(fit)}; {fit.n} placements). "
-            + _significance(fit.ci_low, fit.ci_high)
+            f"Each extra SDQ point went with {_per_point(fit.ratio, 'odds')} of disruption within "
+            f"12 months (odds ratio {fit.ratio:.3f}, 95% interval {fit.ci_low:.3f} to "
+            f"{fit.ci_high:.3f}, {p_value(fit.p_value)}; {fit.n} placements of {fit.children} "
+            "children). " + _significance(fit) + _adjusted(fit) + _dropped(fit)
         )
     if fit.status == "too_few":
         return (
@@ -266,81 +334,224 @@ def model_sentence(fit: ModelFit) -> str:
     if fit.status == "not_fitted":
         return "The survival model could not be fitted on these placements."
     return (
-        f"Each extra SDQ point multiplies the hazard of disruption by {fit.ratio:.3f} (95% CI "
-        f"{fit.ci_low:.3f} to {fit.ci_high:.3f}, {p_value(fit.p_value)}{_adjusted(fit)}; "
-        f"{fit.n} placements, {fit.events} disruptions). " + _significance(fit.ci_low, fit.ci_high)
+        f"Following every placement for as long as it was observed, each extra SDQ point went "
+        f"with a {_per_point(fit.ratio, 'risk')} of disruption at any time (hazard ratio "
+        f"{fit.ratio:.3f}, 95% interval {fit.ci_low:.3f} to {fit.ci_high:.3f}, "
+        f"{p_value(fit.p_value)}; {fit.n} placements of {fit.children} children, {fit.events} "
+        "disruptions). " + _significance(fit) + _adjusted(fit) + _dropped(fit)
     )
 
 
-def optimal_sentence(opt: OptimalThreshold) -> str:
-    """The Youden-optimal threshold and its interval."""
+def separation_sentence(opt: NearOptimal) -> str:
+    """Whether the score separates disrupted from undisrupted placements, and only then the
+    range of near-optimal cut-offs."""
     if not opt.enough:
-        return too_few(opt.n, opt.disrupted, "find an optimal threshold")
-    return (
-        f"The score that best separates placements that disrupted within 12 months from those that "
-        f"did not (maximising Youden's J) is {opt.threshold} (95% bootstrap interval "
-        f"{opt.ci_low} to {opt.ci_high}), on {opt.n} placements."
-    )
-
-
-def comparison_sentence(v: ThresholdComparison) -> str:
-    """The verdict on the targeting threshold against the one below it."""
-    if not v.enough:
-        return too_few(v.n, v.disrupted, f"compare thresholds of {v.threshold} and {v.alternative}")
-    t, a = v.at_threshold, v.at_alternative
-    detail = (
-        f"On {v.n} placements ({v.disrupted} disrupted within 12 months), a score of {t.threshold} "
-        f"or more flags {t.flagged} placements ({share(t.rate_flagged)} disrupted) and catches "
-        f"{share(t.sensitivity)} of disruptions with {share(t.specificity)} specificity; "
-        f"{a.threshold} or more flags {a.flagged} ({share(a.rate_flagged)} disrupted), "
-        f"catching {share(a.sensitivity)} with {share(a.specificity)} specificity. "
-        f"Youden's J is {t.youden_j:.3f} at {t.threshold} and {a.youden_j:.3f} at {a.threshold} "
-        f"(difference {v.difference:+.3f}, 95% bootstrap interval {v.ci_low:+.3f} to "
-        f"{v.ci_high:+.3f})"
-    )
-    if not v.significant:
+        return too_few(opt.n, opt.disrupted, "say whether the score separates placements")
+    auc = f"AUC {opt.auc:.2f}, 95% interval {opt.auc_ci[0]:.2f} to {opt.auc_ci[1]:.2f}"
+    if opt.reversed:
         return (
-            f"{detail}: the difference between {v.threshold} and {v.alternative} is not "
-            "statistically significant at this size, so the data do not show either threshold "
-            "to be better."
+            f"Here higher SDQ scores went with fewer breakdowns ({auc}; below 0.5), so the data "
+            "do not support targeting higher scores."
         )
-    worse = v.alternative if v.better == v.threshold else v.threshold
+    if not opt.separates:
+        return (
+            "In these placements the SDQ score does not reliably separate placements that broke "
+            f"down from those that did not ({auc}; the interval includes 0.5, which is no "
+            "better than chance), so the data do not point to a best cut-off."
+        )
+    if not opt.named:
+        return (
+            f"The SDQ score separates placements that broke down from those that did not better "
+            f"than chance ({auc}; 0.5 is chance, 1 is perfect)."
+        )
+    span = (
+        f"the cut-off that best balances breakdowns caught against placements flagged is {opt.low}"
+        if opt.low == opt.high
+        else f"the cut-offs that best balance breakdowns caught against placements flagged lie "
+        f"between {opt.low} and {opt.high}; the data cannot pick one score within that range"
+    )
     return (
-        f"{detail}: {v.better} separates disrupted from undisrupted placements better than "
-        f"{worse}, and the difference is statistically significant at the 5% level."
+        f"The SDQ score separates placements that broke down from those that did not better "
+        f"than chance, though not sharply ({auc}; 0.5 is chance, 1 is perfect). Allowing for "
+        f"chance, {span} (95% range over resamples of the children)."
     )
 
 
-def disruption_findings(s: DisruptionSummary) -> list[str]:
+def targeting_sentences(v: TargetingVerdict, settings: Settings) -> list[str]:
+    """The verdict on the targeting cut-off (the one test, both directions) and what it and
+    the alternatives catch and miss."""
+    if not v.enough:
+        return [too_few(v.n, v.disrupted, f"judge a cut-off of {v.threshold}")]
+    c = v.cut
+    lines = [
+        f"A cut-off of {c.threshold} flags {fmt_count(c.flagged, settings)} of {v.n} placements; "
+        f"{_of_them(c.flagged_disrupted, c.flagged, c.rate_flagged_ci, 'them', settings)} broke "
+        "down within 12 months, against "
+        f"{_of_them(c.missed, c.not_flagged, c.rate_not_flagged_ci, 'the rest', settings)}."
+    ]
+    hidden = any(is_small(k, settings) for k in (c.flagged_disrupted, c.missed, c.flagged))
+    p = p_value(c.p_value)
+    if v.significant is None:
+        lines.append(
+            f"A cut-off of {c.threshold} flags {'every' if c.not_flagged == 0 else 'no'} "
+            "placement here, so it cannot be tested."
+        )
+    elif hidden:
+        lines.append(
+            "The numbers are too small to show the difference publicly; "
+            + (
+                "it is statistically significant."
+                if v.significant
+                else "it is not statistically significant."
+            )
+        )
+    elif v.significant:
+        more = "more" if v.direction == "more" else "less"
+        lines.append(
+            f"Flagged placements broke down {more} often: a difference of {_points(c.difference)} "
+            f"(95% interval {100 * c.difference_ci[0]:.0f} to {100 * c.difference_ci[1]:.0f}), "
+            f"statistically significant ({p})."
+        )
+    else:
+        lines.append(
+            f"The difference ({100 * c.difference:+.0f} percentage points, 95% interval "
+            f"{100 * c.difference_ci[0]:.0f} to {100 * c.difference_ci[1]:.0f}) is not "
+            f"statistically significant ({p}): at these numbers, flagged and other placements "
+            "may break down equally often."
+        )
+    lines.append(catch_sentence(v, settings))
+    return lines
+
+
+def _catch(c: CutOff, settings: Settings) -> str:
+    if is_small(c.flagged_disrupted, settings):
+        return f"{c.threshold} would catch {fmt_count(c.flagged_disrupted, settings)} breakdowns"
+    per = (
+        f", flagging {c.flagged_per_caught:.1f} placements per breakdown caught"
+        if np.isfinite(c.flagged_per_caught)
+        else ""
+    )
+    return f"{c.threshold} would catch {_pct(c.sensitivity)}{per}"
+
+
+def catch_sentence(v: TargetingVerdict, settings: Settings) -> str:
+    """What the cut-off catches and misses, beside the alternatives."""
+    c = v.cut
+    caught = fmt_count(c.flagged_disrupted, settings)
+    missed = fmt_count(c.missed, settings)
+    if is_small(c.flagged_disrupted, settings) or is_small(c.missed, settings):
+        first = (
+            f"A cut-off of {c.threshold} would catch {caught} of the {v.disrupted} breakdowns "
+            f"and miss {missed}."
+        )
+    else:
+        per = (
+            f", flagging about {c.flagged_per_caught:.1f} placements for each breakdown caught"
+            if np.isfinite(c.flagged_per_caught)
+            else ""
+        )
+        first = (
+            f"A cut-off of {c.threshold} would catch {caught} of the {v.disrupted} breakdowns "
+            f"({_pct(c.sensitivity)}, {_range(c.sensitivity_ci)}) and miss {missed}{per}."
+        )
+    if not v.alternatives:
+        return first
+    others = "; ".join(_catch(a, settings) for a in v.alternatives)
+    return (
+        f"{first} By comparison, a cut-off of {others}: a lower cut-off catches more breakdowns "
+        "but flags more placements that would not have broken down. The data cannot say which "
+        "balance is right; that is a choice about the support available."
+    )
+
+
+def incidence_sentence(inc: pd.DataFrame, bands: TestResult, settings: Settings) -> str:
+    """'By 12 months, X% of placements ... had broken down', by band, and the band comparison."""
+    parts = []
+    for r in inc[inc["band"] != "all"].itertuples():
+        if r.n == 0:
+            continue
+        if is_small(r.disruptions, settings) or is_small(r.n, settings):
+            parts.append(f"{r.label.split(' ', 1)[0]}: withheld (small numbers)")
+            continue
+        parts.append(
+            f"{_pct(r.cif)} of placements of children scoring {r.label.split(' ', 1)[0]} "
+            f"({_range((r.ci_low, r.ci_high))})"
+        )
+    text = (
+        "Counting every placement that started in the window, including recent ones followed for "
+        "less than a year, and treating other endings (planned moves, leaving care) as ending the "
+        "risk: by 12 months " + "; ".join(parts) + " had broken down."
+    )
+    if bands is None or not np.isfinite(bands.p_value):
+        return text + " There are too few placements or breakdowns to compare the bands."
+    verdict = (
+        "is statistically significant"
+        if bands.p_value < 0.05
+        else "is not statistically significant: the bands may differ by chance at these numbers"
+    )
+    return (
+        f"{text} The difference between the bands in how soon placements broke down {verdict} "
+        f"({p_value(bands.p_value)}; the test allows for children with several placements)."
+    )
+
+
+def disruption_findings(s: DisruptionSummary, settings: Settings | None = None) -> list[str]:
     """The findings list of the SDQ section, in the order the report shows them."""
+    settings = settings or Settings()
     if not s.enough:
         return [too_few(s.n, s.disrupted, "analyse disruption against SDQ scores")]
     rate = (
-        f"Of {s.n} placements with a full 12 months of follow-up, {s.disrupted} "
-        f"({share(s.rate)}, 95% CI {share(s.rate_ci[0])} to {share(s.rate_ci[1])}) disrupted "
-        "within 12 months."
-    )
-    auc = (
-        f"The SDQ score at the start of the placement separates disrupted from undisrupted "
-        f"placements with an AUC of {s.auc:.2f} (95% CI {s.auc_ci[0]:.2f} to "
-        f"{s.auc_ci[1]:.2f}; 0.5 is no better than chance, 1 is perfect)."
+        f"Of {s.n} placements with a full 12 months of follow-up ({s.n_children} children), "
+        f"{fmt_count(s.disrupted, settings)} "
+        + ("" if is_small(s.disrupted, settings) else f"({share(s.rate)}, {_range(s.rate_ci)}) ")
+        + "broke down within 12 months."
     )
     return [
         rate,
-        auc,
+        incidence_sentence(s.incidence, s.bands, settings),
+        separation_sentence(s.optimal),
+        *targeting_sentences(s.targeting, settings),
         model_sentence(s.logistic),
         model_sentence(s.cox),
-        optimal_sentence(s.optimal),
-        comparison_sentence(s.comparison),
     ]
 
 
-def band_rates_alt(rates: pd.DataFrame) -> str:
-    """Alt text for the disruption-by-band chart."""
+def band_rates_alt(rates: pd.DataFrame, settings: Settings | None = None) -> str:
+    """Alt text for the disruption-by-band chart (rates on small counts withheld)."""
+    settings = settings or Settings()
+    parts = []
+    for r in rates.itertuples():
+        if is_small(r.n, settings) or is_small(r.disrupted, settings):
+            parts.append(f"{r.label} withheld (small numbers)")
+        else:
+            parts.append(f"{r.label} {100 * r.rate:.0f}% of {r.n}")
     return (
         "Bar chart of the share of placements disrupted within 12 months by SDQ band, with 95% "
-        "intervals: "
-        + "; ".join(f"{r.label} {100 * r.rate:.0f}% of {r.n}" for r in rates.itertuples())
+        "intervals: " + "; ".join(parts)
+    )
+
+
+def incidence_alt(inc: pd.DataFrame, settings: Settings | None = None) -> str:
+    """Alt text for the cumulative incidence chart (`inc`: `disruption_sdq.incidence_at`)."""
+    settings = settings or Settings()
+    parts = [
+        f"{r.label} {'withheld' if is_small(r.disruptions, settings) else _pct(r.cif)}"
+        for r in inc[inc["band"] != "all"].itertuples()
+        if r.n
+    ]
+    return (
+        "Line chart of the share of placements that had broken down by each month since they "
+        "started, by SDQ band, with 95% bands; by 12 months: " + "; ".join(parts) + "."
+    )
+
+
+def roc_alt(s: DisruptionSummary) -> str:
+    """Alt text for the ROC chart."""
+    if not s.enough:
+        return "ROC curve: too few placements to draw one."
+    return (
+        "ROC curve of the SDQ score against breakdown within 12 months, with the targeting "
+        f"cut-off marked. {separation_sentence(s.optimal)}"
     )
 
 
@@ -397,34 +608,88 @@ def duration_caveat(s: MonthSummary) -> str:
     )
 
 
-def against_recent(result: MonthAgainstRecent, settings: Settings) -> list[str]:
-    """This month against last month, the same month last year and the control limits."""
-    lines = []
-    now = result.current
-    for comparison in result.comparisons:
-        before = comparison.test.previous
-        if is_small(now, settings) or is_small(before, settings):
-            lines.append(
-                f"Against {comparison.label}: the numbers are too small to compare publicly."
+def comparisons_intro(result: MonthAgainstRecent) -> str:
+    """How many comparisons the page makes, how overdispersion is allowed for, and the
+    threshold each must pass."""
+    if not result.n_comparisons:
+        return "There are not enough months yet to compare this month with earlier ones."
+    measures = " and ".join(COMPARED_WORDS[lim.measure] for lim in result.limits)
+    against = ["last month"]
+    if any(c.label == "the same month last year" for c in result.comparisons):
+        against.append("the same month last year")
+    against.append(f"the range expected from the {result.baseline_months} months before")
+    spread = []
+    for lim in result.limits:
+        if lim.dispersion > 1.05:
+            spread.append(
+                f"{COMPARED_WORDS[lim.measure]} varied {lim.dispersion:.1f} times as much"
             )
-            continue
-        word = "rose" if now > before else "fell" if now < before else "were unchanged"
-        tail = (
-            "larger than normal month-to-month variation"
-            if comparison.test.significant
-            else "within normal month-to-month variation (not statistically significant)"
-        )
-        lines.append(
-            f"Against {comparison.label}: incidents {word} from {before} to {now} "
-            f"(exact Poisson test p = {comparison.test.p_value:.2f}), {tail}."
-        )
-    lines.append(
-        f"Over the {result.baseline_months} months before this one incidents averaged "
-        f"{result.centre:.1f} a month; the expected range is {result.lcl:.0f} to {result.ucl:.0f}, "
-        "and this month "
-        + ("is inside it." if result.inside_limits else "is outside it: worth looking into.")
+    variation = (
+        "Monthly counts vary more than chance alone would make them (a few children go missing "
+        "many times): over those months " + " and ".join(spread) + " as purely random counts "
+        "would, and the comparisons allow for that. "
+        if spread
+        else "Over those months the counts varied no more than chance alone would make them. "
     )
-    return lines
+    return (
+        f"This page makes {result.n_comparisons} comparisons: {measures} this month, each against "
+        f"{', '.join(against[:-1])} and {against[-1]}. {variation}So that the page raises a "
+        f"false alarm less than 1 time in 20 when nothing has changed, a comparison counts as "
+        f"unusual only when p is below {result.threshold:.3f} (0.05 shared among "
+        f"{result.n_comparisons})."
+    )
+
+
+COMPARED_WORDS = {"missing_incidents": "incidents", "missing_children": "children missing"}
+
+
+def against_recent(result: MonthAgainstRecent, settings: Settings) -> list[str]:
+    """This month against last month, the same month last year and the expected range, for
+    incidents and children, each with its p-value against the page's threshold."""
+    return [comparison_line(c, result, settings) for c in result.comparisons]
+
+
+def expected_range(
+    result: MonthAgainstRecent, settings: Settings, measure: str = "missing_incidents"
+) -> str:
+    """The line on this month against the expected range of `measure`."""
+    for c in result.comparisons:
+        if c.measure == measure and c.test.kind == "mean":
+            return comparison_line(c, result, settings)
+    return "There are not enough months yet for an expected range."
+
+
+def comparison_line(c: Comparison, result: MonthAgainstRecent, settings: Settings) -> str:
+    """One comparison of this month, in words, with small counts withheld."""
+    what = COMPARED_WORDS[c.measure].capitalize()
+    now, before = c.test.current, c.test.previous
+    p = p_value(c.test.p_value, result.threshold)
+    if c.test.kind == "mean":
+        lim = result.limits_of(c.measure)
+        if is_small(now, settings):
+            return f"{what} against the expected range: too few to compare publicly."
+        place = "outside" if c.unusual else "inside"
+        return (
+            f"{what} against the expected range: {now} this month, against an average of "
+            f"{lim.centre:.1f} over the {lim.baseline_months} months before; the expected range "
+            f"is {lim.lcl:.0f} to {lim.ucl:.0f}, and this month is {place} it ({p})"
+            + (": worth looking into." if c.unusual else ".")
+        )
+    if is_small(now, settings) or is_small(before, settings):
+        return f"{what} against {c.label}: the numbers are too small to compare publicly."
+    word = "rose" if now > before else "fell" if now < before else "were unchanged"
+    shown = f"{word} from {before:.0f} to {now}" if now != before else f"{word} at {now}"
+    if c.unusual:
+        tail = "larger than normal month-to-month variation: worth looking into"
+    elif c.test.p_value < 0.05:
+        tail = (
+            "on its own this would look unusual, but with "
+            f"{result.n_comparisons} comparisons on the page a change this size is expected "
+            "by chance from time to time, so it is not called unusual"
+        )
+    else:
+        tail = "within normal month-to-month variation"
+    return f"{what} against {c.label}: {shown} ({p}), {tail}."
 
 
 def repeat_missing(repeaters: pd.DataFrame, settings: Settings) -> str:

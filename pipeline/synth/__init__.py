@@ -19,7 +19,7 @@ only pipeline.codes and pipeline.data.
 
 from pipeline.synth.calibration import NATIONAL_SCALE, PLACEMENT_AGE_HAZARD_RATIO
 from pipeline.synth.faults import FAULT_COLUMNS, FAULT_RATES, RECOVERABLE
-from pipeline.synth.write import TABLE_COLUMNS, generate, looked_after
+from pipeline.synth.write import TABLE_COLUMNS, generate, looked_after, truth_tables
 
 __all__ = [
     "FAULT_COLUMNS",
@@ -30,4 +30,5 @@ __all__ = [
     "TABLE_COLUMNS",
     "generate",
     "looked_after",
+    "truth_tables",
 ]

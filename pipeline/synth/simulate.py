@@ -190,8 +190,10 @@ def _simulate_periods(
     horizon: int,
     out: _Episodes,
     counter: list[int],
+    sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
 ) -> pd.DataFrame:
     """Simulate one period of care for each child from `start`; emit episodes into `out`.
+    `sdq_effect`: the log breakdown hazard per point of latent SDQ score (0: none).
 
     Returns per period: child, end day (NO_DATE when still open at the horizon) and exit code.
     """
@@ -306,7 +308,7 @@ def _simulate_periods(
         grp = _group(s["place"])
         h_break = (
             _lookup(BREAKDOWN_BASE, grp)
-            * np.exp(SDQ_LOG_HAZARD_PER_POINT * (s["latent"] - SDQ_LATENT_MEAN))
+            * np.exp(sdq_effect * (s["latent"] - SDQ_LATENT_MEAN))
             * np.where(s["old"], OLDER_ENTRANT_HAZARD_RATIO, 1.0)
         )
         h_move = _lookup(PLANNED_MOVE_BASE, grp)
@@ -550,7 +552,14 @@ def _short_breaks(rng, start, dob, child, horizon, out: _Episodes, counter):
     )
 
 
-def _simulate(seed: int, history: int, horizon: int, scale: float, progress: bool):
+def _simulate(
+    seed: int,
+    history: int,
+    horizon: int,
+    scale: float,
+    progress: bool,
+    sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
+):
     """The whole truth: children, episodes, periods, with integer day numbers."""
     rng = np.random.default_rng([seed, 0])
     months = pd.period_range(
@@ -598,6 +607,7 @@ def _simulate(seed: int, history: int, horizon: int, scale: float, progress: boo
             horizon,
             out,
             counter,
+            sdq_effect,
         )
         per = batch[["child", "start"]].merge(ends[["child", "end", "rec"]], on="child")
         periods.append(per)

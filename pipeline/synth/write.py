@@ -36,6 +36,7 @@ from pipeline.synth.calibration import (
     DOLO_FROM,
     OC2_RATES,
     REGISTERED_FROM,
+    SDQ_LOG_HAZARD_PER_POINT,
     SDQ_REASON_MIX,
     SW_EPISODES_FROM,
 )
@@ -521,8 +522,10 @@ def generate(
     faults: bool = True,
     progress: bool = False,
     output_format: str = "csv",
+    sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
 ) -> dict:
     """Simulate the LA and write raw/YYYY-MM (dirty) and truth/YYYY-MM (clean + faults.csv).
+    `sdq_effect`: log breakdown hazard per point of latent SDQ score (calibration; 0 = none).
 
     `output_format`: "csv" (one file per table) or "xml" (the month's 903 tables as one XML file
     in the DfE's shape, the local tables as CSV beside it; faults.csv then leaves out the faults
@@ -536,7 +539,7 @@ def generate(
     end_period = pd.Period(end, freq="M")
     horizon = _day(end_period.end_time.normalize())
     report = [end_period - k for k in range(months - 1, -1, -1)]
-    kids, episodes, periods = _simulate(seed, history, horizon, scale, progress)
+    kids, episodes, periods = _simulate(seed, history, horizon, scale, progress, sdq_effect)
     kids = _kid_attributes(np.random.default_rng([seed, 5]), kids)
     missing = _missing(np.random.default_rng([seed, 6]), episodes, kids, horizon)
     regular = periods  # short breaks get no SDQs or reviews
@@ -584,3 +587,25 @@ def generate(
             "faults": int(len(fault_log)),
         }
     return summary
+
+
+def truth_tables(
+    *,
+    seed: int = 903,
+    history_start: str = "2007-04",
+    end: str = "2017-01",
+    scale: float = 1.0,
+    sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
+) -> dict[str, pd.DataFrame]:
+    """The clean truth of the reporting month `end`, in memory and without faults: the tables
+    generate() writes to truth/YYYY-MM/ (canonical 903 text, '' for blank). For statistical
+    checks that need many synthetic LAs and no files (tools/validate_stats.py)."""
+    history = _day(pd.Period(history_start, freq="M").start_time)
+    month_end = _day(pd.Period(end, freq="M").end_time.normalize())
+    kids, episodes, periods = _simulate(seed, history, month_end, scale, False, sdq_effect)
+    kids = _kid_attributes(np.random.default_rng([seed, 5]), kids)
+    missing = _missing(np.random.default_rng([seed, 6]), episodes, kids, month_end)
+    sdq = _sdq(np.random.default_rng([seed, 7]), periods, kids, month_end)
+    reviews = _reviews(np.random.default_rng([seed, 8]), periods, kids, month_end)
+    fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, month_end + 400)
+    return _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed)

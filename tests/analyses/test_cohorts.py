@@ -25,7 +25,9 @@ def at_risk_tables():
         spell("B", [("01/01/2015", "S", "U4")]),  # B: latest score 17 (earlier 25) -> not listed
         spell("C", [("01/01/2015", "S", "U4")], end="31/01/2017"),  # C: left care on R
         spell("D", [("01/01/2014", "S", "K2")]),  # D: in a children's home, score 18
-        dobs={"A": "01/05/2004", "B": "01/01/2005", "C": "01/01/2003", "D": "31/01/2001"},
+        spell("E", [("01/01/2014", "S", "U4")]),  # E: scored 30, but 12 months and a day ago
+        dobs={"A": "01/05/2004", "B": "01/01/2005", "C": "01/01/2003", "D": "31/01/2001",
+              "E": "01/01/2004"},
         sdq=[
             ("A", "01/12/2015", 10),
             ("A", "01/12/2016", 20),  # A's latest: 20
@@ -34,6 +36,7 @@ def at_risk_tables():
             ("C", "01/06/2016", 30),  # C is not looked after at R: not listed
             ("D", "01/05/2016", 18),  # exactly the threshold: listed
             ("D", "10/02/2017", 5),  # after R: ignored
+            ("E", "31/01/2016", 30),  # E's only score is older than the year to R: not listed
         ],
     )  # fmt: skip
     tables["missing"] = cleaned(
@@ -73,7 +76,8 @@ def test_sdq_at_or_above_threshold():
     assert list(higher["CHILD"]) == ["A"]
     # the list is the indicator's numerator
     v = values_at(all_indicators(model_of(tables), [R]), R)
-    # A, B and D are looked after at R with a score (C left on R): 2 of 3 at or above 18
+    # A, B and D are looked after at R with a score dated in the 12 months to R (C left on R;
+    # E's score is a day too old): 2 of 3 at or above 18
     assert v["sdq_high_in_placement"] == (2, 2, 3)
 
 

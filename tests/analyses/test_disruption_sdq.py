@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline import stats
 from pipeline.analyses import cohorts
 from pipeline.analyses import disruption_sdq as ds
 from pipeline.config import Settings
@@ -150,7 +151,7 @@ def test_analysis_frame_without_scores_or_rows_is_empty():
     assert empty.empty and "disrupted_12m" in empty
     assert list(empty.columns) == ds.FRAME_COLUMNS
     s = ds.summary(empty)
-    assert not s.enough and s.n == 0 and s.logistic is None and s.optimal_threshold is None
+    assert not s.enough and s.n == 0 and s.logistic is None and s.optimal is None
     assert words.disruption_findings(s) == [
         words.too_few(0, 0, "analyse disruption against SDQ scores")
     ]
@@ -160,21 +161,32 @@ def test_analysis_frame_without_scores_or_rows_is_empty():
 # rates
 
 
-def test_band_rates():
-    # 20 normal (score 5), 5 disrupted; 4 borderline (15), none disrupted; no concern scores
-    frame = scored_frame([5] * 20 + [15] * 4, [True] * 5 + [False] * 15 + [False] * 4)
+def test_band_rates_count_children_and_allow_for_them():
+    # normal band (score 5): child a has two disrupted placements, b two undisrupted, c..j one
+    # undisrupted each -> 12 placements of 10 children, 2 disrupted; borderline (15): 4
+    # children, none disrupted; no concern scores
+    children = ["a", "a", "b", "b", *"cdefghij", *"klmn"]
+    outcomes = [True, True] + [False] * 10 + [False] * 4
+    frame = scored_frame([5] * 12 + [15] * 4, outcomes, children=children)
     out = ds.band_rates(frame).set_index("band")
     assert list(out.index) == ["normal", "borderline", "concern", "all"]
-    assert out.loc["normal", ["n", "disrupted"]].tolist() == [20, 5]
-    assert out.loc["normal", "rate"] == 0.25
-    # Wilson for 5 of 20 (worked in tests/analyses/test_stats.py): (0.11186, 0.46870)
-    assert out.loc["normal", "ci_low"] == pytest.approx(0.11186, abs=1e-4)
+    assert out.loc["normal", ["n", "children", "disrupted"]].tolist() == [12, 10, 2]
+    assert out.loc["normal", "rate"] == pytest.approx(2 / 12)
+    # the interval is the clustered one (pipeline.stats, worked by hand in tests/test_stats.py):
+    # child a's two breakdowns count as one child's, so it is wider than Wilson's for 2 of 12
+    mask = np.array([True] * 12 + [False] * 4)
+    cluster = pd.factorize(pd.Series(children))[0]
+    expect = stats.clustered_proportions(np.array(outcomes, float), cluster, mask[None, :])
+    assert out.loc["normal", "ci_low"] == pytest.approx(expect.ci_low[0])
+    assert out.loc["normal", "ci_high"] == pytest.approx(expect.ci_high[0])
+    wilson_hi = stats.wilson(2, 12)[1][0]
+    assert out.loc["normal", "ci_high"] > wilson_hi
     assert out.loc["borderline", "rate"] == 0 and out.loc["borderline", "ci_low"] == 0
     assert out.loc["concern", "n"] == 0 and np.isnan(out.loc["concern", "rate"])
-    assert out.loc["all", ["n", "disrupted"]].tolist() == [24, 5]
+    assert out.loc["all", ["n", "children", "disrupted"]].tolist() == [16, 14, 2]
 
 
-# a small constructed set: 5 disrupted, 7 not (worked through in test_youden_optimum)
+# a small constructed set: 5 disrupted, 7 not, one placement per child
 POS = [12, 15, 18, 20, 22]
 NEG = [5, 8, 10, 12, 14, 16, 19]
 
@@ -185,8 +197,8 @@ def small_set():
 
 def test_threshold_table_on_small_set():
     # t = 15: flagged = {15, 18, 20, 22} disrupted + {16, 19} not -> n_above 6, rate 4/6;
-    # below: {12} disrupted + {5, 8, 10, 12, 14} -> n_below 6, rate 1/6;
-    # sensitivity 4/5, specificity 5/7, J = 0.8 + 0.714286 - 1 = 0.514286
+    # below: {12} disrupted + {5, 8, 10, 12, 14} -> n_below 6, rate 1/6; difference 1/2;
+    # sensitivity 4/5, specificity 5/7, J = 0.8 + 0.714286 - 1; 6 flagged per 4 caught = 1.5
     table = ds.threshold_table(small_set()).set_index("threshold")
     assert list(table.index) == list(range(10, 26))
     row = table.loc[15]
@@ -196,36 +208,86 @@ def test_threshold_table_on_small_set():
         6,
         1,
     )
+    assert row["n_at"] == 1 and table.loc[12, "n_at"] == 2 and table.loc[11, "n_at"] == 0
     assert row["rate_above"] == pytest.approx(4 / 6)
     assert row["rate_below"] == pytest.approx(1 / 6)
+    assert row["difference"] == pytest.approx(0.5)
+    assert row["diff_ci_low"] < 0.5 < row["diff_ci_high"]
     assert row["sensitivity"] == pytest.approx(0.8)
+    assert row["sens_ci_low"] < 0.8 < row["sens_ci_high"]
     assert row["specificity"] == pytest.approx(5 / 7)
     assert row["youden_j"] == pytest.approx(0.8 - 2 / 7)
+    assert row["flagged_per_caught"] == pytest.approx(1.5)
     assert row["ci_above_low"] < row["rate_above"] < row["ci_above_high"]
-    # t = 25: nobody flagged: rate above undefined, interval NaN
+    flag = np.array(POS + NEG) >= 15
+    _, p = stats.cluster_score_test(flag[None, :], np.array([1] * 5 + [0] * 7), np.arange(12))
+    assert row["p_value"] == pytest.approx(p[0])
+    # t = 25: nobody flagged: rate above and flagged per caught undefined, intervals NaN
     assert table.loc[25, "n_above"] == 0 and np.isnan(table.loc[25, "rate_above"])
+    assert np.isnan(table.loc[25, "flagged_per_caught"]) and np.isnan(table.loc[25, "p_value"])
 
 
-def test_youden_optimum_on_small_set():
-    # P = 5, N = 7; J(t) = TP/5 - FP/7 for "score >= t":
-    #  t:  5    8    10   12   14   15   16   18   19   20   22
-    #  J:  0  .143 .286 .429 .371 .514 .314 .457 .257  .4   .2     -> optimum 15, J = 0.514
-    opt = ds.optimal_threshold(small_set(), n_boot=300, seed=1)
-    assert isinstance(opt, ds.OptimalThreshold)
-    assert opt.enough and (opt.n, opt.disrupted) == (12, 5)
-    assert opt.threshold == 15
-    assert opt.youden_j == pytest.approx(0.8 - 2 / 7)
-    assert opt.sensitivity == pytest.approx(0.8) and opt.specificity == pytest.approx(5 / 7)
-    assert opt.ci_low <= 15 <= opt.ci_high
-    sentence = words.optimal_sentence(opt)
-    assert "is 15 (95% bootstrap interval" in sentence and "on 12 placements" in sentence
-    curve = ds.roc(small_set())
-    assert curve["youden_j"].max() == pytest.approx(0.8 - 2 / 7)
-    assert curve.loc[curve["youden_j"].idxmax(), "threshold"] == 15
+def test_targeting_verdict_not_significant_by_hand():
+    # cut-off 18 on the small set: flagged {18, 20, 22} disrupted and {19} not: 3 of 4; not
+    # flagged: 2 of 8. Score test, one child each: mean flag 1/3, mean outcome 5/12;
+    # U = (3 * 14 - 10 - 2 * 7 + 6 * 5) / 36 = 4/3; sum of squared contributions
+    # (3 * 196 + 100 + 2 * 49 + 6 * 25) / 1296 = 936/1296; V = 12/11 of that;
+    # t = (4/3) / sqrt(V) = 1.5021 on 11 df: p = 0.161
+    from scipy.stats import t as student
+
+    v = ds.targeting_verdict(small_set(), 18)
+    assert isinstance(v, ds.TargetingVerdict) and v.enough and (v.n, v.disrupted) == (12, 5)
+    c = v.cut
+    assert (c.flagged, c.flagged_disrupted, c.not_flagged, c.missed) == (4, 3, 8, 2)
+    assert (c.rate_flagged, c.rate_not_flagged) == pytest.approx((0.75, 0.25))
+    stat = (4 / 3) / math.sqrt(12 / 11 * 936 / 1296)
+    assert c.p_value == pytest.approx(2 * student.sf(stat, 11))
+    assert v.significant is False and v.direction is None
+    assert c.sensitivity == pytest.approx(3 / 5) and c.flagged_per_caught == pytest.approx(4 / 3)
+    # the alternatives: 14 flags {15, 18, 20, 22} + {14, 16, 19}: catches 4 of 5
+    assert [a.threshold for a in v.alternatives] == [14, 17]
+    assert v.alternatives[0].sensitivity == pytest.approx(0.8)
+    lines = words.targeting_sentences(v, Settings(suppression_enabled=False))
+    assert lines[0].startswith("A cut-off of 18 flags 4 of 12 placements; 3 of them (75%")
+    assert "is not statistically significant (p = 0.161)" in lines[1]
+    assert "A cut-off of 18 would catch 3 of the 5 breakdowns (60%" in lines[2]
+    assert "14 would catch 80%, flagging 1.8 placements per breakdown caught" in lines[2]
+
+
+def test_targeting_verdict_both_directions():
+    # 40 children scoring 10 (none disrupted) and 40 scoring 25 (all disrupted): flagged
+    # placements disrupt more; swap the outcomes and they disrupt less. Every contribution is
+    # 1/4: U = 20, V = 80/79 * 5, t = 8.89: p far below 0.05
+    scores = [10] * 40 + [25] * 40
+    more = ds.targeting_verdict(scored_frame(scores, [False] * 40 + [True] * 40), 18)
+    assert more.significant and more.direction == "more"
+    assert more.cut.difference == pytest.approx(1.0)
+    less = ds.targeting_verdict(scored_frame(scores, [True] * 40 + [False] * 40), 18)
+    assert less.significant and less.direction == "less"
+    settings = Settings()
+    assert (
+        "Flagged placements broke down more often" in words.targeting_sentences(more, settings)[1]
+    )
+    assert (
+        "Flagged placements broke down less often" in words.targeting_sentences(less, settings)[1]
+    )
+    # a cut-off that flags nobody cannot be tested
+    none = ds.targeting_verdict(scored_frame([5] * 10 + [8] * 10, [True, False] * 10), 18)
+    assert none.enough and none.significant is None and none.cut.flagged == 0
+    assert "cannot be tested" in words.targeting_sentences(none, settings)[1]
+
+
+def test_targeting_sentences_suppress_small_counts():
+    # 3 of the 4 flagged disrupted: counts under 5 are shown as <5 and their rates withheld
+    v = ds.targeting_verdict(small_set(), 18)
+    lines = words.targeting_sentences(v, Settings())
+    assert "flags <5 of 12 placements" in lines[0] and "75%" not in lines[0]
+    assert "too small to show the difference publicly" in lines[1]
+    assert "would catch <5 of the 5 breakdowns and miss <5" in lines[2]
 
 
 # ---------------------------------------------------------------------------------------------
-# ROC and AUC
+# ROC, AUC and the near-optimal cut-offs
 
 
 def test_auc_perfect_reversed_tied_and_worked():
@@ -247,60 +309,51 @@ def test_auc_perfect_reversed_tied_and_worked():
     )
 
 
-def test_auc_of_a_random_score_is_about_a_half():
+def test_near_optimal_range_named_when_the_score_separates():
+    # 40 score 10 (none disrupted), 40 score 17 and 40 score 25 (all disrupted): AUC 1 in every
+    # bootstrap sample; J = 0 at 10, 1 from 11 to 17, 0.5 from 18 to 25 -> the lowest best
+    # cut-off is 11 in every sample: the range is 11 to 11
+    frame = scored_frame([10] * 40 + [17] * 40 + [25] * 40, [False] * 40 + [True] * 80)
+    opt = ds.near_optimal(frame, n_boot=200)
+    assert opt.enough and opt.auc == 1.0 and opt.auc_ci == (1.0, 1.0)
+    assert opt.separates and opt.named and not opt.reversed
+    assert (opt.low, opt.high, opt.optimum, opt.youden_j) == (11, 11, 11, 1.0)
+    text = words.separation_sentence(opt)
+    assert (
+        "the cut-off that best balances breakdowns caught against placements flagged is 11" in text
+    )
+
+
+def test_near_optimal_range_not_named_without_separation():
     rng = np.random.default_rng(3)
-    n = 4000
+    n = 1000
     frame = scored_frame(rng.integers(0, 41, n), rng.random(n) < 0.3)
-    assert abs(ds.auc(frame) - 0.5) < 0.03
-    # the AUC interval is the summary's (a child-level bootstrap percentile interval)
+    assert abs(ds.auc(frame) - 0.5) < 0.05
+    opt = ds.near_optimal(frame, n_boot=300)
+    assert opt.auc_ci[0] < 0.5 < opt.auc_ci[1]
+    assert opt.separates is False and not opt.named and opt.low is None and opt.high is None
+    assert opt.optimum is not None  # kept for audit, never named
+    text = words.separation_sentence(opt)
+    assert "does not reliably separate" in text and "do not point to a best cut-off" in text
     s = ds.summary(frame, Settings(), n_boot=300)
-    assert s.enough and s.auc == ds.auc(frame)
-    assert s.auc_ci[0] < 0.5 < s.auc_ci[1]
+    assert s.enough and s.auc == ds.auc(frame) and s.optimal == opt
+    # higher scores going with fewer breakdowns: reversed, nothing named
+    reversed_ = ds.near_optimal(scored_frame([25] * 20 + [5] * 20, [False] * 20 + [True] * 20))
+    assert reversed_.reversed and not reversed_.named
+    assert "higher SDQ scores went with fewer breakdowns" in words.separation_sentence(reversed_)
 
 
 def test_bootstrap_is_deterministic_and_resamples_children():
     frame = small_set()
     a = ds.bootstrap(frame, n_boot=50, seed=4)
     b = ds.bootstrap(frame, n_boot=50, seed=4)
-    assert len(a["auc"]) == 50
+    assert len(a["auc"]) == 50 and len(a["optimal"]) == 50
     assert np.array_equal(a["auc"], b["auc"], equal_nan=True)
     one_child = frame.assign(CHILD="x")
     c = ds.bootstrap(one_child, n_boot=20, seed=4)
     # a single child resampled is always the same data: AUC identical to the estimate
     assert np.allclose(c["auc"], ds.auc(frame))
-
-
-# ---------------------------------------------------------------------------------------------
-# verdict on 18 against 17
-
-
-def test_verdict_not_significant_when_interval_includes_zero():
-    # J(18) - J(17) depends only on scores of exactly 17: none here, so the difference is 0
-    # in every bootstrap sample -> the interval is [0, 0], which includes 0
-    frame = small_set()
-    v = ds.threshold_verdict(frame, 18, 17, n_boot=200)
-    assert isinstance(v, ds.ThresholdComparison) and v.enough
-    assert v.difference == pytest.approx(0.0)
-    assert v.ci_low <= 0 <= v.ci_high
-    assert v.significant is False and v.better is None
-    # score >= 18 flags {18, 20, 22} and {19}: 4 placements, 3 disrupted
-    assert (v.at_threshold.flagged, v.at_threshold.rate_flagged) == (4, 0.75)
-    assert "not statistically significant at this size" in words.comparison_sentence(v)
-
-
-def test_verdict_significant_when_many_disrupted_score_exactly_17():
-    # 40 score 10 (none disrupted), 40 score 17 (all disrupted), 40 score 25 (all disrupted):
-    # J(17) = 80/80 - 0 = 1; J(18) = 40/80 - 0 = 0.5 -> difference -0.5; 17 is better
-    frame = scored_frame([10] * 40 + [17] * 40 + [25] * 40, [False] * 40 + [True] * 80)
-    v = ds.threshold_verdict(frame, 18, 17, n_boot=300)
-    assert v.difference == pytest.approx(-0.5)
-    assert v.at_threshold.youden_j == pytest.approx(0.5)
-    assert v.at_alternative.youden_j == pytest.approx(1.0)
-    assert v.ci_high < 0 and v.significant is True and v.better == 17
-    sentence = words.comparison_sentence(v)
-    assert "statistically significant" in sentence
-    assert "not statistically" not in sentence
-    assert "17 separates disrupted from undisrupted placements better than 18" in sentence
+    assert set(c["optimal"]) <= set(ds.THRESHOLDS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,43 +373,43 @@ def test_small_or_single_class_frames_give_nan_and_a_sentence(scores, outcomes):
     frame = scored_frame(scores, outcomes)
     s = ds.summary(frame, Settings(), n_boot=50)
     assert s.enough is False and "too few" in words.disruption_findings(s)[0]
-    assert math.isnan(s.auc) and s.logistic is None and s.optimal_threshold is None
+    assert math.isnan(s.auc) and s.logistic is None and s.optimal is None
     if len(set(outcomes)) < 2:  # AUC itself is defined whenever both outcomes occur
         assert math.isnan(ds.auc(frame)) and ds.roc(frame).empty
     fit = ds.logistic_model(frame)
     assert fit.status == "too_few" and math.isnan(fit.ratio)
     assert "too few" in words.model_sentence(fit)
-    opt = ds.optimal_threshold(frame, n_boot=50)
-    assert opt.threshold is None and not opt.enough
-    assert "too few" in words.optimal_sentence(opt)
-    v = ds.threshold_verdict(frame, n_boot=50)
-    assert not v.enough and v.significant is None and v.better is None
-    assert "too few" in words.comparison_sentence(v)
+    opt = ds.near_optimal(frame, n_boot=50)
+    assert opt.low is None and not opt.enough and not opt.named
+    assert "too few" in words.separation_sentence(opt)
+    v = ds.targeting_verdict(frame)
+    assert not v.enough and v.significant is None and v.cut is None
+    assert "too few" in words.targeting_sentences(v, Settings())[0]
     cox = ds.cox_model(frame)  # survival uses every row; with 12 events it may be fitted
     assert words.model_sentence(cox)
     if len(outcomes) < 10 or not any(outcomes):
         assert cox.status == "too_few"
         assert math.isnan(cox.ratio) and "too few" in words.model_sentence(cox)
-        # fewer than 10 rows, or no disruption at all: no log-rank test
-        assert math.isnan(ds.logrank_by_band(frame).p_value)
+        # fewer than 10 rows, or no disruption at all: no band comparison
+        assert math.isnan(ds.band_comparison(frame).p_value)
     ds.band_rates(frame)
     ds.threshold_table(frame)
     ds.roc(frame)
-    ds.km_by_band(frame)
-    ds.logrank_by_band(frame)
+    ds.cumulative_incidence(frame)
+    ds.incidence_at(frame)
 
 
-def test_separated_data_do_not_crash_the_models():
-    # perfectly separated: the logit MLE does not exist -> NaN and a sentence, no exception
+def test_separated_data_are_fitted_by_firth_and_degenerate_cox_is_not():
+    # perfectly separated: the ordinary logit has no estimate; Firth's does (a large odds
+    # ratio per point, finite), with a jackknife interval
     frame = scored_frame([25] * 10 + [5] * 10, [True] * 10 + [False] * 10)
     out = ds.logistic_model(frame)
-    assert out.n == 20
-    assert (out.status == "not_fitted" and math.isnan(out.ratio)) or (
-        out.status == "fitted" and out.ratio > 1
-    )
+    assert out.status == "fitted" and out.ratio > 1 and np.isfinite(out.ci_high)
+    assert (out.n, out.children, out.df) == (20, 20, 19)
     assert words.model_sentence(out)
     assert ds.auc(frame) == 1.0
-    # all follow-up times tied: the Cox fit is degenerate -> NaN and a sentence, no exception
+    # all follow-up times tied and every event at the high score: the Cox likelihood keeps
+    # rising with the coefficient -> not fitted, and a sentence, no exception
     cox = ds.cox_model(frame)
     assert cox.status == "not_fitted" and math.isnan(cox.ratio)
     assert (
@@ -365,27 +418,125 @@ def test_separated_data_do_not_crash_the_models():
 
 
 # ---------------------------------------------------------------------------------------------
-# survival
+# adjustment: placement types pooled by size, never by outcome; what was dropped, and why
 
 
-def test_km_by_band_hand_worked():
-    # normal band: times 10 (event), 20 (censored), 30 (event), 40 (censored)
-    # S(10) = 3/4; S(30) = 3/4 * (1 - 1/2) = 3/8
-    frame = pd.DataFrame(
-        {
-            "CHILD": list("abcdef"),
-            "sdq_score": [5, 5, 5, 5, 20, 20],
-            "time_days": [10, 20, 30, 40, 5, 50],
-            "event": [True, False, True, False, True, False],
-            "disrupted_12m": pd.array([pd.NA] * 6, dtype="boolean"),
-        }
+def test_placement_groups_pool_by_size_only():
+    g = pd.Series(["foster"] * 20 + ["resid"] * 16 + ["adopt"] * 3 + ["parents"] * 4)
+    groups, pooled = ds.placement_groups(g)
+    # adopt (3) and parents (4) are pooled; the pool (7) is still under 15: it joins foster
+    assert pooled == ("adopt", "parents")
+    assert groups.value_counts().to_dict() == {"foster": 27, "resid": 16}
+    g2 = pd.Series(["foster"] * 20 + ["adopt"] * 8 + ["parents"] * 9 + [None])
+    groups2, pooled2 = ds.placement_groups(g2)
+    # adopt, parents and the one unknown type pool into 18 >= 15: a group of its own
+    assert pooled2 == ("adopt", "not recorded", "parents")
+    assert groups2.value_counts().to_dict() == {"foster": 20, ds.POOLED_GROUP: 18}
+    # the outcome is not an argument: a rule that cannot look at it
+    assert ds.placement_groups(pd.Series(["foster"] * 5))[1] == ("foster",)
+
+
+def test_a_type_with_no_disruption_keeps_the_adjustment():
+    # 40 foster placements (score-related breakdowns) and 20 residential with no breakdown at
+    # all: the ordinary logit separates on the residential dummy; Firth's does not
+    rng = np.random.default_rng(5)
+    scores = rng.integers(0, 35, 60)
+    outcome = np.r_[rng.random(40) < 1 / (1 + np.exp(-(scores[:40] - 17) / 4)), np.zeros(20, bool)]
+    frame = scored_frame(
+        scores, outcome, groups=["foster"] * 40 + ["resid"] * 20, ages=rng.integers(4, 18, 60)
     )
-    km = ds.km_by_band(frame)
-    normal = km[km["band"] == "normal"].set_index("timeline")["survival"]
-    assert normal.loc[10] == pytest.approx(0.75)
-    assert normal.loc[30] == pytest.approx(0.375)
-    assert set(km["band"].astype(str)) == {"normal", "concern"}
-    assert (km["ci_low"] <= km["survival"] + 1e-12).all()
+    fit = ds.logistic_model(frame)
+    assert fit.status == "fitted"
+    assert fit.adjusted_for == ("age_at_start", "place_group") and fit.dropped == ()
+    assert fit.reference_group == "foster" and fit.pooled_groups == ()
+    text = words.model_sentence(fit)
+    assert (
+        "The model allows for age at the start of the placement and placement type (compared with foster)."
+        in text
+    )
+
+
+def test_dropped_adjustments_are_recorded_and_said():
+    frame = scored_frame([5, 25] * 10, [False, True] * 5 + [True, False] * 5)  # one age, one type
+    fit = ds.logistic_model(frame)
+    assert fit.status == "fitted" and fit.adjusted_for == ()
+    reasons = dict(fit.dropped)
+    assert reasons["age_at_start"] == "every placement started at the same age"
+    assert reasons["place_group"] == "every placement was of one type"
+    text = words.model_sentence(fit)
+    assert (
+        "It could not allow for age at the start of the placement: every placement started at"
+        in text
+    )
+    assert "It could not allow for placement type: every placement was of one type." in text
+    # pooled types are said, with the rule
+    groups = ["foster"] * 15 + ["resid"] * 3 + ["adopt"] * 2
+    pooled = ds.logistic_model(
+        scored_frame([5, 25] * 10, [False, True] * 10, groups=groups, ages=list(range(4, 24)))
+    )
+    assert pooled.pooled_groups == ("adopt", "resid")
+    assert pooled.adjusted_for == ("age_at_start",)  # the pool (6) joined foster: one type
+    assert "once types with few placements were pooled" in dict(pooled.dropped)["place_group"]
+    unadjusted = ds.logistic_model(frame, adjust=False)
+    assert unadjusted.adjusted_for == () and unadjusted.dropped == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# survival: cumulative incidence, the band comparison
+
+
+def test_cumulative_incidence_by_hand():
+    # normal band: 10 days (breakdown), 20 (planned end: competing), 30 (breakdown),
+    # 40 (open at R: censored). CIF: 1/4 at 10; S = 3/4 * 2/3 = 1/2 after 20; at 30, 2 at risk:
+    # 1/4 + 1/2 * 1/2 = 1/2. (1 - Kaplan-Meier would say 1 - 3/4 * 1/2 = 5/8: too high.)
+    frame = scored_frame(
+        [5, 5, 5, 5, 20, 20],
+        [False] * 6,
+        times=[10, 20, 30, 40, 5, 50],
+        endings=["disruption", "planned", "disruption", "open", "disruption", "open"],
+    ).assign(event=[True, False, True, False, True, False])
+    cif = ds.cumulative_incidence(frame)
+    normal = cif[cif["band"] == "normal"].set_index("timeline")
+    assert normal["cif"].tolist() == pytest.approx([0.25, 0.25, 0.5, 0.5])
+    assert normal["at_risk"].tolist() == [4, 3, 2, 1] and (normal["n"] == 4).all()
+    assert (cif["ci_low"] <= cif["cif"] + 1e-12).all() and (
+        cif["cif"] <= cif["ci_high"] + 1e-12
+    ).all()
+    assert set(cif["band"].astype(str)) == {"normal", "concern"}
+    at = ds.incidence_at(frame, days=25).set_index("band")
+    assert at.loc["normal", "cif"] == pytest.approx(0.25) and at.loc["normal", "disruptions"] == 1
+    at = ds.incidence_at(frame).set_index("band")
+    assert at.loc["normal", "cif"] == pytest.approx(0.5) and at.loc["normal", "disruptions"] == 2
+    assert at.loc["concern", "cif"] == pytest.approx(0.5)  # 5 (breakdown), 50 (open): 1/2
+    assert at.loc["borderline", "n"] == 0 and np.isnan(at.loc["borderline", "cif"])
+    assert at.loc["all", "n"] == 6
+    assert np.isnan(ds.incidence_at(frame, intervals=False).loc[0, "ci_low"])
+
+
+def test_band_comparison_counts_a_childs_placements_once():
+    rng = np.random.default_rng(11)
+    n = 150
+    scores = rng.integers(0, 35, n)
+    hazard = 1 / 300 * np.exp(0.1 * (scores - 15))
+    t_event = rng.exponential(1 / hazard)
+    t_censor = rng.uniform(30, 900, n)
+    time = np.ceil(np.minimum(t_event, t_censor))
+    event = t_event <= t_censor
+    frame = scored_frame(scores, event, times=time).assign(event=event)
+    test = ds.band_comparison(frame)
+    assert test.method == "jackknife Wald" and test.p_value < 0.01 and test.df == (2, n - 2)
+    # each placement given a twin for the same child: no more evidence than before
+    twice = pd.concat([frame, frame], ignore_index=True)
+    again = ds.band_comparison(twice)
+    assert again.children == n and again.n == 2 * n
+    assert again.p_value == pytest.approx(test.p_value, rel=0.3)
+    # a band with no breakdown: the model has no finite estimate: the robust log-rank
+    no_border = frame.assign(
+        event=frame["event"] & (vocab.sdq_band(frame["sdq_score"]) != "borderline")
+    )
+    assert ds.band_comparison(no_border).method == "robust log-rank"
+    sentence = words.incidence_sentence(ds.incidence_at(frame), test, Settings())
+    assert "is statistically significant" in sentence and "by 12 months" in sentence
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +545,7 @@ def test_km_by_band_hand_worked():
 TRUE_LOG_OR = 0.09
 
 
-def _simulated(seed, n=3000):
+def _simulated(seed, n=1500):
     rng = np.random.default_rng(seed)
     score = np.clip(np.round(rng.normal(14.8, 6.8, n)), 0, 40).astype(int)
     age = rng.integers(4, 18, n)
@@ -414,25 +565,16 @@ def test_simulated_logistic_effect_is_recovered():
     rng, score, age, group, group_effect, child = _simulated(2024)
     lin = -1.3 + TRUE_LOG_OR * (score - 14.8) + 0.06 * (age - 10) + group_effect
     y = rng.random(len(score)) < 1 / (1 + np.exp(-lin))
-    frame = pd.DataFrame(
-        {
-            "CHILD": child.astype(str),
-            "sdq_score": score,
-            "age_at_start": age,
-            "place_group": group,
-            "disrupted_12m": pd.array(y, dtype="boolean"),
-            "time_days": 400,
-            "event": y,
-        }
-    )
+    frame = scored_frame(score, y, children=child.astype(str), groups=group, ages=age)
     fit = ds.logistic_model(frame)
     assert fit.status == "fitted"
     assert fit.ci_low < math.exp(TRUE_LOG_OR) < fit.ci_high
-    assert fit.ci_low > 1 and fit.n == len(frame)
+    assert fit.ci_low > 1 and fit.n == len(frame) and fit.children == len(set(child))
     assert fit.adjusted_for == ("age_at_start", "place_group")
     assert fit.reference_group == "foster"  # the commonest group
-    assert "adjusted for age at start and placement type (reference foster)" in (
-        words.model_sentence(fit)
+    assert (
+        "The model allows for age at the start of the placement and placement type (compared"
+        in (words.model_sentence(fit))
     )
     assert 0.6 < ds.auc(frame) < 0.8
     bands = ds.band_rates(frame).set_index("band")["rate"]
@@ -446,25 +588,22 @@ def test_simulated_hazard_effect_is_recovered():
     t_censor = rng.uniform(30, 1100, len(score))  # censored at R or a planned end
     time = np.ceil(np.minimum(t_event, t_censor)).astype(int)
     event = t_event <= t_censor
-    frame = pd.DataFrame(
-        {
-            "CHILD": child.astype(str),
-            "sdq_score": score,
-            "age_at_start": age,
-            "place_group": group,
-            "time_days": time,
-            "event": event,
-            "disrupted_12m": pd.array(np.where(time > 365, False, event), dtype="boolean"),
-        }
-    )
+    frame = scored_frame(
+        score,
+        np.where(time > 365, False, event),
+        children=child.astype(str),
+        groups=group,
+        ages=age,
+        times=time,
+        endings=np.where(event, "disruption", "planned"),
+    ).assign(event=event)
     fit = ds.cox_model(frame)
     assert fit.status == "fitted" and fit.kind == "cox"
     assert fit.ci_low < math.exp(TRUE_LOG_OR) < fit.ci_high
-    assert fit.ci_low > 1
-    km = ds.km_by_band(frame)
-    at_year = km[km["timeline"] <= 365].groupby("band", observed=True)["survival"].last()
-    assert at_year["normal"] > at_year["borderline"] > at_year["concern"]
-    test = ds.logrank_by_band(frame)
+    assert fit.ci_low > 1 and fit.adjusted_for == ("age_at_start", "place_group")
+    at_year = ds.incidence_at(frame).set_index("band")["cif"]
+    assert at_year["normal"] < at_year["borderline"] < at_year["concern"]
+    test = ds.band_comparison(frame)
     assert test.p_value < 0.001 and test.n == len(frame)
 
 
@@ -488,6 +627,8 @@ def test_synthetic_la_recovers_sdq_effect(tmp_path):
     # the generator encodes log hazard +0.09 per latent point: OR and HR per point > 1
     assert s.logistic.ci_low > 1 and s.cox.ci_low > 1
     assert 0.6 < s.auc < 0.85
-    assert s.optimal.ci_low <= s.optimal_threshold <= s.optimal.ci_high
+    assert s.optimal.named and s.optimal.low <= s.optimal.high
+    assert s.targeting.direction == "more"
     cohort = cohorts.sdq_at_or_above_threshold(model, R)
     assert len(cohort) > 0 and (cohort["sdq_score"] >= 18).all()
+    assert (cohort["sdq_date"] > R - pd.DateOffset(years=1)).all()

@@ -12,10 +12,8 @@ import pytest
 
 from pipeline import indicators
 from pipeline.analyses import missing_trends as mt
-from pipeline.config import Settings
 from pipeline.model.vocab import PLACE_GROUP_LABELS
 from pipeline.report import words
-from pipeline.stats import compare_counts
 from tests.builders import missing_la, model_of, values_at
 
 R = pd.Timestamp("2017-01-31")
@@ -58,45 +56,80 @@ def test_series_by_hand(model):
 # this month against recent months
 
 
-def monthly(counts):
+def monthly(counts, children=None):
     """A monthly frame (as monthly_series gives it) of incident counts ending January 2017."""
     months = pd.period_range(end="2017-01", periods=len(counts), freq="M")
-    return pd.DataFrame({"month": months, "missing_incidents": counts})
+    frame = pd.DataFrame({"month": months, "missing_incidents": counts})
+    if children is not None:
+        frame["missing_children"] = children
+    return frame
 
 
 def test_against_recent_last_month_a_year_ago_and_limits():
-    # 14 months, Dec 2015 .. Jan 2017: a year ago (Jan 2016) 2, last month (Dec 2016) 6, now 16;
-    # the 13 months before this one sum to 4 + 2 + 10 * 4 + 6 = 52: centre 4, limits
-    # 4 +/- 3 * 2 = -2 (floored at 0) and 10
+    from scipy.stats import t as student
+
+    # 14 months, Dec 2015 .. Jan 2017: a year ago (Jan 2016) 2, last month (Dec 2016) 6, now 16.
+    # The 13 months before this one: mean 52 / 13 = 4; dispersion 8 / 4 / 12 = 0.17, floored
+    # at 1 (Poisson); 12 degrees of freedom; 3 comparisons share 0.05: each must pass 0.05 / 3
     frame = monthly([4, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 6, 16])
     out = mt.against_recent(frame)
     assert out.current == 16 and out.baseline_months == 13
-    assert (out.centre, out.lcl, out.ucl) == (4.0, 0.0, 10.0)
+    assert out.n_comparisons == 3 and out.threshold == pytest.approx(0.05 / 3)
+    last, year, expected = out.comparisons
+    assert (last.label, year.label, expected.label) == (
+        "last month",
+        "the same month last year",
+        "the expected range",
+    )
+    assert all(c.measure == "missing_incidents" for c in out.comparisons)
+    # last month: (16 - 6) / sqrt(22) = 2.132: p = 0.054, not unusual
+    assert last.test.statistic == pytest.approx(10 / math.sqrt(22))
+    assert last.test.p_value == pytest.approx(2 * student.sf(10 / math.sqrt(22), 12))
+    assert not last.unusual
+    # a year ago: 14 / sqrt(18) = 3.30: p = 0.006 < 0.0167: unusual
+    assert year.test.p_value == pytest.approx(2 * student.sf(14 / math.sqrt(18), 12))
+    assert year.unusual
+    # the expected range: (16 - 4) / sqrt(4 (1 + 1/13)) = 5.78
+    assert expected.test.statistic == pytest.approx(12 / math.sqrt(4 * (1 + 1 / 13)))
+    assert expected.unusual and out.any_unusual
+    half = student.ppf(1 - 0.05 / 6, 12) * math.sqrt(4 * (1 + 1 / 13))
+    assert (out.centre, out.lcl, out.ucl) == pytest.approx((4.0, 0.0, 4 + half))
     assert not out.inside_limits
-    last, year = out.comparisons
-    assert (last.label, year.label) == ("last month", "the same month last year")
-    assert last.test == compare_counts(16, 6) and year.test == compare_counts(16, 2)
-    # 16 of 22 under p = 1/2: 2 * (C(22,16) + ... + C(22,22)) / 2^22 = 2 * 110056 / 4194304
-    # = 0.0525: not significant; 16 of 18: 2 * (153 + 18 + 1) / 2^18 = 0.00131: significant
-    assert last.test.p_value == pytest.approx(2 * 110056 / 2**22)
-    assert not last.test.significant
-    assert year.test.p_value == pytest.approx(2 * 172 / 2**18) and year.test.significant
     limits = mt.incident_limits(frame)
     assert list(limits["signal"]) == [False] * 13 + [True]
-    lines = words.against_recent(out, Settings())
-    assert "incidents rose from 6 to 16" in lines[0]
-    assert "within normal month-to-month variation (not statistically significant)" in lines[0]
-    assert "too small to compare publicly" in lines[1]  # 2 a year ago is under the threshold 5
-    assert "is outside it: worth looking into." in lines[-1]
+    assert limits["ucl"].iloc[0] == pytest.approx(4 + half)
+
+
+def test_against_recent_overdispersion_and_children():
+    # a series varying twice as much as Poisson: the dispersion widens every comparison;
+    # children are compared too: 6 comparisons on the page
+    incidents = [10, 30] * 6 + [20, 34]
+    children = [8, 10] * 6 + [9, 9]
+    out = mt.against_recent(monthly(incidents, children))
+    assert out.n_comparisons == 6 and out.threshold == pytest.approx(0.05 / 6)
+    assert [c.measure for c in out.comparisons] == ["missing_incidents"] * 3 + [
+        "missing_children"
+    ] * 3
+    inc = out.limits_of("missing_incidents")
+    # baseline 10, 30, ... 20 (13 months): mean 20; squares 6 * 100 + 6 * 100 + 0 = 1200;
+    # 1200 / 20 / 12 = 5
+    assert inc.dispersion == pytest.approx(5.0) and inc.centre == pytest.approx(20.0)
+    assert out.limits_of("missing_children").dispersion == 1.0  # less variable than Poisson
+    last = out.comparisons[0].test
+    assert last.statistic == pytest.approx((34 - 20) / math.sqrt(5 * 54))
+    assert not out.any_unusual
 
 
 def test_against_recent_without_a_year_of_history():
-    # 3 months: no month a year ago; the two before give centre 4, limits 0 and 10: 9 is inside
+    # 3 months: no month a year ago; the two before give mean 4, dispersion 1 (too few to
+    # estimate), 1 degree of freedom: 2 comparisons
     out = mt.against_recent(monthly([3, 5, 9]))
-    assert [c.label for c in out.comparisons] == ["last month"]
-    assert out.comparisons[0].test == compare_counts(9, 5)
-    assert (out.baseline_months, out.centre, out.lcl, out.ucl) == (2, 4.0, 0.0, 10.0)
+    assert [c.label for c in out.comparisons] == ["last month", "the expected range"]
+    assert out.comparisons[0].test.statistic == pytest.approx(4 / math.sqrt(14))
+    assert (out.baseline_months, out.centre, out.n_comparisons) == (2, 4.0, 2)
     assert out.inside_limits
+    one = mt.against_recent(monthly([7]))
+    assert one.n_comparisons == 0 and one.limits == ()
 
 
 # ---------------------------------------------------------------------------------------------

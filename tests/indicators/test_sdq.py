@@ -31,9 +31,10 @@ def test_sdq_indicators():
     # 17 or more: 20 and 17 -> 2 of 3
     assert jan["sdq_concern_pct"][1:] == (2, 3)
     assert jan["sdq_concern_pct"][0] == pytest.approx(200 / 3)
-    # latest score on or before R for every looked-after child: 1:20 2:30 3:15 4:18 5:17 8:10
-    # 9:13 (7 children with a score); >= 18: 1, 2, 4 -> 3
-    assert jan["sdq_high_in_placement"] == (3, 3, 7)
+    # latest score dated in the 12 months to R (from 01/02/2016) for every looked-after child:
+    # 1:20 2:30 4:18 5:17 8:10 9:13 (6 children); child 3's 22 of 31/01/2016 is a day too old
+    # and does not count (SPEC 5); >= 18: 1, 2, 4 -> 3
+    assert jan["sdq_high_in_placement"] == (3, 3, 6)
     # the threshold is a setting: >= 17 adds child 5
     jan17 = values_at(run(sdq_fixture(), settings=Settings(sdq_threshold=17)), R)
     assert jan17["sdq_high_in_placement"][0] == 4

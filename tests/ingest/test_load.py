@@ -129,3 +129,24 @@ def test_identify_prefers_most_specific_table():
     assert identify(["CHILD", "SEX", "DOB", "DUC"]) == "uasc"
     assert identify(["FOO", "BAR"]) is None
     assert header_key(" mis start ") == header_key("MIS_START")
+
+
+def test_extract_from_frames_reads_like_files(extract):
+    from pipeline.ingest.load import extract_from_frames
+
+    on_disk = load_extract(extract)
+    frames = {
+        t: f.drop(columns=["_source", "_line"]).astype(object).fillna("")
+        for t, f in on_disk.tables.items()
+    }
+    frames["episodes"].columns = [c.lower() for c in frames["episodes"].columns]  # names matched
+    memory = extract_from_frames(frames)
+    for table, frame in on_disk.tables.items():
+        got = memory.tables[table]
+        assert list(got.columns) == list(frame.columns)
+        pd.testing.assert_frame_equal(
+            got.drop(columns="_source"), frame.drop(columns="_source"), check_dtype=True
+        )
+    assert memory.tables["header"]["_source"].iloc[0] == "header.csv"
+    with pytest.raises(InputError, match="no episodes table"):
+        extract_from_frames({"header": frames["header"]})

@@ -109,3 +109,35 @@ def test_score_before_looks_back_twelve_months_up_to_the_start():
     assert list(np.nan_to_num(score, nan=-1)) == [-1, 21, 15, 10, 19, -1]
     assert np.isnat(when[0]) and np.isnat(when[5])
     assert list(when[1:5]) == [d("02/06/2015"), d("01/06/2016"), d("01/03/2016"), d("01/05/2016")]
+
+
+def test_latest_scores_in_year_ignore_scores_older_than_twelve_months():
+    # R = 31/01/2017: the year to R starts 01/02/2016
+    history = sdq.dated_scores(
+        {
+            "sdq": sdq_frame(
+                [
+                    (1, "31/01/2016", 30),  # a day too old: does not count
+                    (2, "31/01/2016", 30),
+                    (2, "01/02/2016", 12),  # the year's first day: counts, and is the latest
+                    (3, "15/06/2016", 19),
+                    (3, "01/02/2017", 5),  # after R: never used
+                ]
+            )
+        }
+    )
+    children = pd.Index(["1", "2", "3", "4"])
+    r = np.datetime64("2017-01-31", "ns")
+    when, score = sdq.latest_scores_in_year(history, children, np.arange(4), np.full(4, r))
+    assert np.isnat(when[0]) and np.isnan(score[0])
+    assert when[1] == np.datetime64("2016-02-01") and score[1] == 12
+    assert when[2] == np.datetime64("2016-06-15") and score[2] == 19
+    assert np.isnat(when[3]) and np.isnan(score[3])  # no score at all
+    # a year later child 3's score is too old too
+    later = np.datetime64("2017-06-30", "ns")
+    _, s2 = sdq.latest_scores_in_year(history, children, np.array([2]), np.array([later]))
+    assert s2[0] == 5
+    _, s3 = sdq.latest_scores_in_year(
+        history, children, np.array([2]), np.array([np.datetime64("2018-03-31", "ns")])
+    )
+    assert np.isnan(s3[0])

@@ -64,15 +64,51 @@ def test_rate_table_suppresses_small_groups():
     assert out.iloc[1].tolist() == ["1 to 4", "69", "<5", "*", "*"]
 
 
-def test_threshold_table_withholds_rates_on_small_flagged_counts():
+def test_threshold_table_withholds_rates_on_small_counts():
+    # cut-off 17: 85 flagged, 29 broke down; 65 not flagged, 11 broke down (40 breakdowns);
+    # cut-off 25: 3 flagged (1 broke down): counts under 5 shown as <5, rates on them as *
     table = pd.DataFrame(
-        {"threshold": [17, 25], "n_above": [85, 3], "disrupted_above": [29, 1],
-         "rate_above": [29 / 85, 1 / 3], "rate_below": [0.17, 0.25],
-         "sensitivity": [0.74, 0.03], "specificity": [0.47, 0.99]}
+        {"threshold": [17, 25], "n_at": [6, 2], "n_above": [85, 3], "disrupted_above": [29, 1],
+         "rate_above": [29 / 85, 1 / 3], "ci_above_low": [0.25, 0.05],
+         "ci_above_high": [0.45, 0.8], "n_below": [65, 147], "disrupted_below": [11, 39],
+         "rate_below": [11 / 65, 39 / 147], "ci_below_low": [0.1, 0.2],
+         "ci_below_high": [0.28, 0.34], "sensitivity": [29 / 40, 1 / 40],
+         "sens_ci_low": [0.57, 0.004], "sens_ci_high": [0.84, 0.13],
+         "flagged_per_caught": [85 / 29, 3.0]}
     )  # fmt: skip
     out = tables.thresholds(table, ON)
-    assert out.iloc[0].tolist() == [17, "85", "34%", "17%", "74%", "47%"]
-    assert out.iloc[1, 1:3].tolist() == ["<5", "*"]
+    assert list(out.columns) == [
+        "Cut-off (score at or above)",
+        "Placements scoring exactly this",
+        "Placements flagged",
+        "Broke down if flagged",
+        "Broke down if not flagged",
+        "Breakdowns caught",
+        "Flagged per breakdown caught",
+    ]
+    assert out.iloc[0].tolist() == [
+        17, "6", "85", "34% (25% to 45%)", "17% (10% to 28%)", "72% (57% to 84%)", "2.9",
+    ]  # fmt: skip
+    assert out.iloc[1].tolist() == [25, "<5", "<5", "*", "27% (20% to 34%)", "*", "*"]
+
+
+def test_band_rates_and_incidence_tables_suppress_small_counts():
+    rates = pd.DataFrame(
+        {"label": ["0-13 normal", "14-16 borderline"], "n": [40, 12], "children": [30, 3],
+         "disrupted": [8, 2], "rate": [0.2, 2 / 12], "ci_low": [0.1, 0.04],
+         "ci_high": [0.35, 0.5]}
+    )  # fmt: skip
+    out = tables.band_rates(rates, ON)
+    assert out.iloc[0].tolist() == ["0-13 normal", "40", "30", "8", "20% (10% to 35%)"]
+    assert out.iloc[1].tolist() == ["14-16 borderline", "12", "<5", "<5", "*"]
+    inc = pd.DataFrame(
+        {"label": ["0-13 normal", "17-40 concern"], "n": [60, 0], "disruptions": [9, 0],
+         "cif": [0.16, float("nan")], "ci_low": [0.08, float("nan")],
+         "ci_high": [0.3, float("nan")]}
+    )  # fmt: skip
+    out = tables.incidence(inc, ON)
+    assert out.iloc[0].tolist() == ["0-13 normal", "60", "9", "16% (8% to 30%)"]
+    assert out.iloc[1].tolist() == ["17-40 concern", "0", "0", "-"]
 
 
 def test_missing_breakdown_and_change_reasons():

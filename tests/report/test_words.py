@@ -152,22 +152,52 @@ def test_duration_caveat():
 
 
 def test_against_recent_sentences():
-    # 13 months of 40 incidents, then 50: against last month and a year ago 50 vs 40,
-    # exact test p = P(|X - 45| >= 5 | n = 90, p = 1/2) = 0.343 (not significant);
-    # the c-chart centre is 40 with limits 40 +/- 3 sqrt(40) = 21.0 to 59.0 -> inside
+    from scipy.stats import t as student
+
+    # 13 months of 40 incidents, then 50: dispersion 1 (no more varied than Poisson), 12 df;
+    # against last month and a year ago: (50 - 40) / sqrt(90) = 1.054, p = 0.313; against the
+    # mean of 40: 10 / sqrt(40 (1 + 1/13)) = 1.524, p = 0.154; 3 comparisons share 0.05
     monthly = pd.DataFrame({"missing_incidents": [40] * 13 + [50]})
-    lines = words.against_recent(against_recent(monthly), ON)
+    result = against_recent(monthly)
+    lines = words.against_recent(result, ON)
     assert lines[0] == (
-        "Against last month: incidents rose from 40 to 50 (exact Poisson test p = 0.34), within "
-        "normal month-to-month variation (not statistically significant)."
+        "Incidents against last month: rose from 40 to 50 (p = 0.313), within normal "
+        "month-to-month variation."
     )
-    assert lines[1].startswith("Against the same month last year: incidents rose from 40 to 50")
+    assert lines[1].startswith("Incidents against the same month last year: rose from 40 to 50")
+    half = student.ppf(1 - 0.05 / 6, 12) * math.sqrt(40 * (1 + 1 / 13))
     assert lines[2] == (
-        "Over the 13 months before this one incidents averaged 40.0 a month; the expected range "
-        "is 21 to 59, and this month is inside it."
+        "Incidents against the expected range: 50 this month, against an average of 40.0 over "
+        f"the 13 months before; the expected range is {40 - half:.0f} to {40 + half:.0f}, and "
+        "this month is inside it (p = 0.154)."
     )
+    intro = words.comparisons_intro(result)
+    assert intro.startswith(
+        "This page makes 3 comparisons: incidents this month, each against last month, the same "
+        "month last year and the range expected from the 13 months before."
+    )
+    assert "no more than chance alone" in intro
+    assert "unusual only when p is below 0.017 (0.05 shared among 3)" in intro
     tiny = words.against_recent(against_recent(pd.DataFrame({"missing_incidents": [2, 3]})), ON)
-    assert tiny[0] == "Against last month: the numbers are too small to compare publicly."
+    assert tiny[0] == "Incidents against last month: the numbers are too small to compare publicly."
+    assert tiny[1] == "Incidents against the expected range: too few to compare publicly."
+
+
+def test_against_recent_says_when_p_is_small_but_the_page_has_many_comparisons():
+    # 40 a month, then 58: (58 - 40) / sqrt(98) = 1.818 -> p = 0.094 against last month: not
+    # small; 25 then 45 with a year of 25s: 20 / sqrt(70) = 2.39, p = 0.034 < 0.05 but above
+    # 0.05 / 3: said, and not called unusual
+    result = against_recent(pd.DataFrame({"missing_incidents": [25] * 13 + [45]}))
+    line = words.against_recent(result, ON)[0]
+    assert "(p = 0.034)" in line and "not called unusual" in line
+    over = against_recent(pd.DataFrame({"missing_incidents": [10, 30] * 6 + [20, 34]}))
+    # 10, 30, ... 20: mean 20, squares 1200 / 20 / 12 = 5
+    assert "over those months incidents varied 5.0 times as much as purely random counts would" in (
+        words.comparisons_intro(over)
+    )
+    assert words.comparisons_intro(against_recent(pd.DataFrame({"missing_incidents": [3]}))) == (
+        "There are not enough months yet to compare this month with earlier ones."
+    )
 
 
 def test_missing_before_disruption_sentence():
@@ -202,4 +232,10 @@ def test_glossary_fills_cut_offs_from_the_definitions():
 
 def test_p_values_and_shares():
     assert words.p_value(0.0004) == "p < 0.001" and words.p_value(0.0243) == "p = 0.024"
+    # never rounded onto or across the threshold it is read against
+    assert words.p_value(0.0496) == "p = 0.0496" and words.p_value(0.04996) == "p = 0.04996"
+    assert words.p_value(0.0504) == "p = 0.0504" and words.p_value(0.049) == "p = 0.049"
+    assert words.p_value(0.0084, against=0.05 / 6) == "p = 0.0084"
+    assert words.p_value(0.0081, against=0.05 / 6) == "p = 0.008"
+    assert words.p_value(math.nan) == "p not available"
     assert words.share(0.2689) == "27%" and words.share(math.nan) == "n/a"

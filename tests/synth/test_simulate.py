@@ -186,3 +186,24 @@ def test_codes_follow_the_2024_changes(tmp_path):
         assert (nxt["DECOM"] == day).all() and nxt["RNE"].eq("T").all()
         assert nxt["PLACE"].eq(new).all()
         assert (nxt["PL_POST"] == ep.loc[split, "PL_POST"]).all()
+
+
+@pytest.mark.slow
+def test_truth_tables_in_memory_equal_the_written_truth_and_the_effect_is_a_parameter(tmp_path):
+    from pipeline.synth.calibration import SDQ_LOG_HAZARD_PER_POINT
+
+    args = dict(seed=4, history_start="2013-04", end="2017-01", scale=0.2)
+    synth.generate(tmp_path, months=1, faults=False, **args)
+    memory = synth.truth_tables(**args)
+    for table, frame in memory.items():
+        written = pd.read_csv(
+            tmp_path / "truth" / "2017-01" / f"{table}.csv", dtype=str, keep_default_na=False
+        )
+        assert written.equals(frame.astype(str).reset_index(drop=True)), table
+    # the default is the calibration's effect; none (0) changes only what follows the hazard
+    assert SDQ_LOG_HAZARD_PER_POINT == 0.09
+    same = synth.truth_tables(sdq_effect=SDQ_LOG_HAZARD_PER_POINT, **args)
+    assert same["episodes"].equals(memory["episodes"])
+    none = synth.truth_tables(sdq_effect=0.0, **args)
+    assert not none["episodes"].equals(memory["episodes"])
+    assert none["header"]["CHILD"].equals(memory["header"]["CHILD"])  # the same children arrive
