@@ -81,6 +81,7 @@ def test_clean_writes_parquet_and_quality(tmp_path, capsys):
     }
     quality = json.loads((out / "quality.json").read_text())
     assert quality["tables"]["episodes"] == {
+        "records_in_files": 2,
         "rows_in": 2,
         "kept": 1,
         "merged": 1,

@@ -32,7 +32,7 @@ from pipeline.ingest.normalise import (
 )
 from pipeline.paths import parse_month
 
-META = ["_source", "_line"]
+META = ["_source", "_line", "_fault", "_text"]  # _fault/_text: lines the loader could not read
 FLAGS = ("_TIMED", "_BLANKED")  # per-cell flag columns that follow their column
 _STILL_IN_CARE = data.definitions()["care"]["still_in_care_rec"]
 
@@ -178,6 +178,13 @@ def rule(rule_id: str):
 def applies(rule_id: str, table: str) -> bool:
     """Whether a rule runs on a table (`tables` in rules.toml; default every table)."""
     return table in data.rules()[rule_id].get("tables", [table])
+
+
+@rule("ROW-UNREADABLE")
+def _row_unreadable(w: Work) -> None:
+    if "_fault" in w.raw:
+        faults = w.raw["_fault"]
+        w.quarantine("ROW-UNREADABLE", faults.notna(), lambda rows: faults[rows])
 
 
 @rule("ID-NORM")
@@ -537,10 +544,11 @@ def _sort(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def _records_json(raw: pd.DataFrame) -> pd.Series:
+    """Each row as the file gave it: its values as JSON, or the unreadable line's text."""
     cols = [c for c in raw.columns if c not in META]
     if raw.empty:
         return pd.Series([], dtype="str")
-    return pd.Series(
+    records = pd.Series(
         [
             json.dumps(dict(zip(cols, row, strict=True)), default=str)
             for row in raw[cols]
@@ -551,6 +559,9 @@ def _records_json(raw: pd.DataFrame) -> pd.Series:
         index=raw.index,
         dtype="str",
     )
+    if "_text" in raw:
+        records = raw["_text"].where(raw["_text"].notna(), records).astype("str")
+    return records
 
 
 # ---------------------------------------------------------------------------------- extracts
@@ -593,12 +604,17 @@ def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
 def quality_summary(raw: RawExtract, outcomes: dict[str, TableOutcome], month: str | None) -> dict:
     """The machine-readable data-quality summary written as quality.json."""
     rules = data.rules()
+    records: dict[str, int] = {}  # each table's records as its files counted them, before parsing
+    for f in raw.files:
+        if f.table is not None:
+            records[f.table] = records.get(f.table, 0) + f.records
     table_rows = {}
     rule_rows = []
     cell_rows = []
     for table, o in outcomes.items():
         corrected_cells = sum(n for r, n in o.counts.items() if rules[r]["action"] == "correct")
         table_rows[table] = {
+            "records_in_files": records.get(table, o.rows_in),
             "rows_in": o.rows_in,
             "kept": len(o.kept),
             "merged": o.merged,

@@ -3,25 +3,29 @@
 A raw extract is a folder of CSV files (and/or `.xlsx` workbooks, one sheet per table, and/or the
 903 XML an LA submits to DfE, every table it holds: `pipeline.ingest.xml903`). Tables are
 identified by their column headers, not by file name; header names are matched ignoring case, spaces
-and underscores. Everything is read as text: typing is the cleaning step's job. Encodings: UTF-8 with
-or without BOM, else Windows-1252. The same table from two files (an XML and a local CSV) is the
-rows of both.
+and underscores. Everything is read as text: typing is the cleaning step's job. Delimited files are
+read by `pipeline.ingest.delimited` (encodings, delimiters, every physical line accounted for). The
+same table from two files (an XML and a local CSV) is the rows of both.
+
+One bad file never stops the month: a file that cannot be read (binary, corrupt, a workbook that
+is not one, columns named twice with different values) is listed with the reason and left out.
+Only a mandatory table that cannot be found stops the load (InputError, one line naming the file
+and the column where there is one).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from pipeline import data
 from pipeline.ingest import xml903
+from pipeline.ingest.delimited import UnreadableFile, read_delimited
 
 
 class InputError(Exception):
@@ -30,7 +34,13 @@ class InputError(Exception):
 
 @dataclass
 class FileInfo:
-    """What the loader made of one file in the extract folder."""
+    """What the loader made of one file (or sheet) in the extract folder.
+
+    `records` is the file's own count of data records (physical lines after the header that are
+    not blank, or XML record elements); `rows` those read into the table; the difference was
+    rejected line by line and goes to the quarantine. `status`: read, ignored (not a 903 table,
+    empty) or unreadable (with the reason in `note`).
+    """
 
     file: str
     table: str | None
@@ -38,16 +48,26 @@ class FileInfo:
     encoding: str
     sha256: str
     note: str = ""
+    records: int = 0
+    status: str = "read"
 
 
 @dataclass
 class RawExtract:
-    """Every table found in an extract folder, plus an account of every file."""
+    """Every table found in an extract folder, plus an account of every file.
+
+    A table's frame holds the rows read (text, with `_source` and `_line`) and, for records that
+    could not be read at all, a row with `_fault` (the reason) and `_text` (the line as written):
+    cleaning quarantines those under ROW-UNREADABLE, so every record is accounted for."""
 
     folder: Path
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)
     files: list[FileInfo] = field(default_factory=list)
+
+    def unreadable(self) -> list[FileInfo]:
+        """The files left out because they could not be read."""
+        return [f for f in self.files if f.status == "unreadable"]
 
 
 def mandatory_tables() -> tuple[str, ...]:
@@ -79,74 +99,23 @@ def identify(columns: list[str], name_hint: str = "") -> str | None:
         return None
     best = max(n for n, _ in matches)
     tied = [t for n, t in matches if n == best]
-    hint = header_key(name_hint)
-    for table in tied:
-        if header_key(table) in hint:
-            return table
-    return sorted(tied)[0]
+    named = table_from_name(name_hint)
+    return named if named in tied else sorted(tied)[0]
 
 
 def table_from_name(name: str) -> str | None:
-    """The table a file name points at (e.g. 'Episodes_2017-01.CSV' -> 'episodes'), if any."""
+    """The table a file name points at (e.g. 'Missing_Episodes_2017-01.CSV' -> 'missing'), by the
+    longest of the tables' names and `file_names` (tables.toml) found in it, if any."""
     hint = header_key(Path(name).stem)
-    aliases = {
-        "placedadoption": "placed_for_adoption",
-        "prevperm": "previous_permanence",
-        "swepisodes": "sw_episodes",
-        "missingepisodes": "missing",
-    }
-    for alias, table in aliases.items():
-        if alias in hint:
-            return table
-    for table in sorted(data.tables(), key=len, reverse=True):
-        if header_key(table) in hint:
-            return table
-    return None
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding used: UTF-8 (BOM stripped) if it decodes, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
-
-
-def read_csv_text(data: bytes) -> tuple[pd.DataFrame, str]:
-    """Read CSV bytes into an all-text DataFrame (blank -> NA) with pyarrow; return it and the encoding."""
-    text, encoding = decode(data)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    names = (
-        next(
-            iter(
-                pd.read_csv(io.StringIO(first_line), header=None, dtype=str).itertuples(index=False)
-            ),
-            (),
-        )
-        if first_line.strip()
-        else ()
-    )
-    names = [str(n) if not pd.isna(n) else f"UNNAMED_{i}" for i, n in enumerate(names)]
-    if not names:
-        return pd.DataFrame(), encoding
-    payload = text.encode("utf-8")
-    table = pacsv.read_csv(
-        io.BytesIO(payload),
-        read_options=pacsv.ReadOptions(column_names=_unique(names), skip_rows=1),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in _unique(names)},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
+    words = sorted(
+        (
+            (header_key(word), table)
+            for table, spec in data.tables().items()
+            for word in [table, *spec.get("file_names", [])]
         ),
+        key=lambda pair: -len(pair[0]),
     )
-    frame = table.to_pandas()
-    frame = frame.astype({c: "str" for c in frame.columns})
-    frame.columns = names
-    return frame, encoding
+    return next((table for word, table in words if word in hint), None)
 
 
 def read_excel_sheets(path: Path) -> dict[str, pd.DataFrame]:
@@ -155,11 +124,15 @@ def read_excel_sheets(path: Path) -> dict[str, pd.DataFrame]:
     return {name: df.astype({c: "str" for c in df.columns}) for name, df in sheets.items()}
 
 
-def load_extract(folder: str | Path) -> RawExtract:
-    """Read every CSV/XLSX in `folder`, identify tables by header, and check the mandatory ones.
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
+WORKBOOK_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError)
 
-    Raises InputError (one line, naming file and column) when a mandatory table or a required
-    column is missing.
+
+def load_extract(folder: str | Path) -> RawExtract:
+    """Read every CSV/XLSX/XML in `folder`, identify tables by header, and check the mandatory ones.
+
+    Raises InputError (one line, naming the file and column where there is one) when a mandatory
+    table cannot be found or lacks a required column; any other bad file is listed and left out.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -170,27 +143,86 @@ def load_extract(folder: str | Path) -> RawExtract:
     )
     for path in paths:
         suffix = path.suffix.lower()
-        if suffix not in {".csv", ".xlsx", ".xml"}:
-            continue
         if suffix == ".xml":
             _add_xml(extract, path)
-            continue
-        content = path.read_bytes()
-        digest = hashlib.sha256(content).hexdigest()
-        if suffix == ".xlsx":
-            for sheet, frame in read_excel_sheets(path).items():
-                _add(extract, frame, f"{path.name}[{sheet}]", "xlsx", digest, sheet)
-            continue
-        if not content.strip():
-            extract.files.append(FileInfo(path.name, None, 0, "", digest, "empty file, ignored"))
-            continue
-        frame, encoding = read_csv_text(content)
-        _add(extract, frame, path.name, encoding, digest, path.name)
-    for table in mandatory_tables():
-        if table not in extract.tables:
-            need = ", ".join(data.tables()[table]["required"])
-            raise InputError(f"{folder}: no {table} table found (a CSV with columns {need})")
+        elif suffix == ".xlsx":
+            _add_workbook(extract, path)
+        elif suffix in TEXT_SUFFIXES:
+            _add_delimited(extract, path)
+    _check_mandatory(extract)
     return extract
+
+
+def _unreadable(extract: RawExtract, name: str, digest: str, reason: str, encoding: str = ""):
+    extract.files.append(
+        FileInfo(name, None, 0, encoding, digest, f"unreadable: {reason}", status="unreadable")
+    )
+
+
+def _add_delimited(extract: RawExtract, path: Path) -> None:
+    content = path.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    if not content.strip():
+        extract.files.append(
+            FileInfo(path.name, None, 0, "", digest, "empty file, ignored", status="ignored")
+        )
+        return
+    try:
+        text = read_delimited(content)
+    except UnreadableFile as err:
+        _unreadable(extract, path.name, digest, str(err))
+        return
+    frame = text.frame.drop(columns="_line").set_axis(text.names, axis=1)
+    rejected = text.rejected.rename(columns={"reason": "_fault", "text": "_text"})
+    _add(
+        extract,
+        frame,
+        path.name,
+        text.encoding,
+        digest,
+        path.name,
+        lines=text.frame["_line"],
+        rejected=rejected,
+        notes=text.notes,
+    )
+
+
+def _add_workbook(extract: RawExtract, path: Path) -> None:
+    content = path.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    try:
+        sheets = read_excel_sheets(path)
+    except WORKBOOK_ERRORS as err:
+        _unreadable(extract, path.name, digest, f"not a readable workbook ({err})")
+        return
+    for sheet, frame in sheets.items():
+        blank = frame.isna().all(axis=1)
+        lines = pd.Series(pd.RangeIndex(2, len(frame) + 2), dtype="int64")[~blank.to_numpy()]
+        notes = (f"{int(blank.sum())} blank rows skipped",) if blank.any() else ()
+        frame = frame[~blank].reset_index(drop=True)
+        _add(extract, frame, f"{path.name}[{sheet}]", "xlsx", digest, sheet, lines, notes=notes)
+
+
+def _check_mandatory(extract: RawExtract) -> None:
+    """InputError naming the likeliest file (and its missing column) for an absent mandatory table."""
+    for table in mandatory_tables():
+        if table in extract.tables:
+            continue
+        need = data.tables()[table]["required"]
+        message = (
+            f"{extract.folder}: no {table} table found (a file with columns {', '.join(need)})"
+        )
+        near = [f for f in extract.files if f.status != "read" and f.note.startswith(table)]
+        bad = extract.unreadable()
+        if near:
+            message = f"{extract.folder / near[0].file}: {near[0].note}"
+        elif bad:
+            more = f" (and {len(bad) - 1} more unreadable files)" if len(bad) > 1 else ""
+            reason = bad[0].note.removeprefix("unreadable: ")
+            message = (
+                f"{extract.folder / bad[0].file}: {reason}{more}; so no {table} table was found"
+            )
+        raise InputError(message)
 
 
 def _add(
@@ -200,41 +232,84 @@ def _add(
     encoding: str,
     digest: str,
     name_hint: str,
+    lines: pd.Series | None = None,
+    rejected: pd.DataFrame | None = None,
+    notes: tuple[str, ...] = (),
 ) -> None:
+    """One file's (or sheet's) text table: identified, its columns named as the spec names them,
+    its rejected lines kept as fault rows, and registered (or listed as not used, with why)."""
+    records = len(frame) + (0 if rejected is None else len(rejected))
+    info = FileInfo(source, None, len(frame), encoding, digest, "", records=records)
     table = identify(list(frame.columns), name_hint)
     if table is None:
-        named = table_from_name(name_hint)
-        if named is not None:
-            present = {header_key(c) for c in frame.columns}
-            missing = [c for c in data.tables()[named]["required"] if header_key(c) not in present]
-            if named in mandatory_tables() or len(missing) < len(data.tables()[named]["required"]):
-                raise InputError(
-                    f"{extract.folder / source}: {named} table is missing column {missing[0]}"
-                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-                )
-        extract.files.append(
-            FileInfo(source, None, len(frame), encoding, digest, "not a 903 table, ignored")
-        )
+        info.note, info.status = _why_not(list(frame.columns), name_hint), "ignored"
+        if info.note.startswith(tuple(mandatory_tables())):
+            info.status = "unreadable"
+        extract.files.append(info)
         return
     frame = frame.set_axis(canonical_columns(list(frame.columns), table), axis=1)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    frame = frame.assign(_source=source, _line=pd.RangeIndex(2, len(frame) + 2))
-    _register(extract, table, frame, source, encoding, digest, "header only" if frame.empty else "")
+    frame, twice = _one_column_each(frame)
+    if twice:
+        info.note, info.status = f"{table} table: {twice}", "unreadable"
+        extract.files.append(info)
+        return
+    lines = pd.RangeIndex(2, len(frame) + 2) if lines is None else lines.to_numpy()
+    frame = frame.assign(_source=source, _line=lines)
+    if rejected is not None and len(rejected):
+        faults = rejected.assign(_source=source).astype({"_line": "int64"})
+        frame = pd.concat([frame, faults], ignore_index=True)
+        frame = frame.astype({"_fault": "str", "_text": "str"})
+        notes = (*notes, f"{len(rejected)} lines unreadable (quarantined)")
+    info.table = table
+    info.note = "; ".join(notes) or ("header only" if frame.empty else "")
+    _register(extract, table, frame, info)
+
+
+def _why_not(columns: list[str], name_hint: str) -> str:
+    """Why a file is not used: the table its name points at and the column it lacks, if any."""
+    named = table_from_name(name_hint)
+    if named is None:
+        return "not a 903 table, ignored"
+    present = {header_key(c) for c in columns}
+    missing = [c for c in data.tables()[named]["required"] if header_key(c) not in present]
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    left_out = "" if named in mandatory_tables() else ", not used"
+    return f"{named} table is missing column {missing[0]}{more}{left_out}"
+
+
+def _one_column_each(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Columns named twice: one kept when the copies agree, else the reason the file is refused."""
+    dup = frame.columns[frame.columns.duplicated()].unique()
+    if len(dup) == 0:
+        return frame, ""
+    for name in dup:
+        where = [i for i, c in enumerate(frame.columns) if c == name]
+        first = frame.iloc[:, where[0]]
+        if not all(frame.iloc[:, i].equals(first) for i in where[1:]):
+            cols = " and ".join(str(i + 1) for i in where)
+            return frame, f"columns {cols} are both {name} and hold different values"
+    return frame.loc[:, ~frame.columns.duplicated()], ""
 
 
 def _add_xml(extract: RawExtract, path: Path) -> None:
     """Every table a 903 XML file holds (one FileInfo per table: its rows, the file's digest)."""
     if path.stat().st_size == 0:
         digest = hashlib.sha256(b"").hexdigest()
-        extract.files.append(FileInfo(path.name, None, 0, "", digest, "empty file, ignored"))
+        extract.files.append(
+            FileInfo(path.name, None, 0, "", digest, "empty file, ignored", status="ignored")
+        )
         return
     try:
         found = xml903.read_903_xml(path)
     except xml903.XMLFormatError as err:
-        raise InputError(str(err)) from None
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        _unreadable(extract, path.name, digest, f"malformed XML at line {err.line}: {err.reason}")
+        return
     if not found.is_903:
         note = f"not a 903 table (XML root {found.root}), ignored"
-        extract.files.append(FileInfo(path.name, None, 0, found.encoding, found.sha256, note))
+        extract.files.append(
+            FileInfo(path.name, None, 0, found.encoding, found.sha256, note, status="ignored")
+        )
         return
     note = "903 XML"
     if found.ignored:
@@ -242,24 +317,19 @@ def _add_xml(extract: RawExtract, path: Path) -> None:
     if not found.tables:
         extract.files.append(FileInfo(path.name, None, 0, found.encoding, found.sha256, note))
     for table, frame in found.tables.items():
-        _register(extract, table, frame, path.name, found.encoding, found.sha256, note)
+        info = FileInfo(
+            path.name, table, len(frame), found.encoding, found.sha256, note, records=len(frame)
+        )
+        _register(extract, table, frame, info)
 
 
-def _register(
-    extract: RawExtract,
-    table: str,
-    frame: pd.DataFrame,
-    source: str,
-    encoding: str,
-    digest: str,
-    note: str,
-) -> None:
+def _register(extract: RawExtract, table: str, frame: pd.DataFrame, info: FileInfo) -> None:
     """Add one file's rows of a table (with _source, _line) to the extract."""
-    extract.files.append(FileInfo(source, table, len(frame), encoding, digest, note))
+    extract.files.append(info)
     if table in extract.tables:
         frame = pd.concat([extract.tables[table], frame], ignore_index=True)
     extract.tables[table] = frame
-    extract.sources.setdefault(table, []).append(source)
+    extract.sources.setdefault(table, []).append(info.file)
 
 
 def _unique(names: list[str]) -> list[str]:

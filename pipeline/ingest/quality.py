@@ -19,6 +19,7 @@ from pipeline.paths import parse_month
 
 ACCOUNTING_COLUMNS = [
     "table",
+    "records_in_files",
     "rows_in",
     "kept",
     "merged",
@@ -48,6 +49,18 @@ def accounting_frame(summary: dict) -> pd.DataFrame:
     frame["blanked_cells"] = frame["blanked_cells"].fillna(0).astype("int64")  # older summaries
     frame["quarantined_pct"] = _share(frame)
     frame["balances"] = frame["rows_in"] == frame["kept"] + frame["merged"] + frame["quarantined"]
+    in_files = frame["records_in_files"].fillna(frame["rows_in"])  # older summaries
+    frame["reconciles"] = in_files == frame["rows_in"]
+    return frame
+
+
+def files_frame(summary: dict) -> pd.DataFrame:
+    """One row per file (or sheet) in the extract: table, records, rows read, encoding, status,
+    note (why a file was left out, lines set aside, delimiter ...)."""
+    columns = ["file", "table", "records", "rows", "encoding", "status", "note"]
+    frame = pd.DataFrame(summary.get("files", [])).reindex(columns=columns)
+    frame["records"] = frame["records"].fillna(frame["rows"])  # older summaries
+    frame["status"] = frame["status"].fillna("read")
     return frame
 
 
@@ -73,7 +86,7 @@ def history(processed_root: str | Path, month: str, n_months: int = 12) -> pd.Da
             rows.append(
                 {"blanked_cells": 0, "month": str(period), **read_quality(folder)["totals"]}
             )
-    frame = pd.DataFrame(rows, columns=["month", *ACCOUNTING_COLUMNS[1:]])
+    frame = pd.DataFrame(rows, columns=["month", *ACCOUNTING_COLUMNS[2:]])
     frame["quarantined_pct"] = _share(frame)
     return frame
 
@@ -82,7 +95,9 @@ def history(processed_root: str | Path, month: str, n_months: int = 12) -> pd.Da
 class Problem:
     """One reason a month is not fit to report, or carries a caveat.
 
-    kind: 'unbalanced' (row accounting fails for `tables`), 'no_rows' (a mandatory table has no
+    kind: 'unbalanced' (row accounting fails for `tables`), 'unreconciled' (the rows cleaned are
+    not the records the files hold, for `tables`), 'unreadable_files' (`tables` holds the names of
+    files left out as unreadable: a caveat), 'no_rows' (a mandatory table has no
     usable rows), 'table_share' (a table lost `value` % of its rows, over `limit`), 'total_share'
     (`value` % of all rows set aside, over `limit`), 'share_rose' (from `before` to `value` %).
     """
@@ -113,6 +128,10 @@ def verdict(summary: dict, settings: Settings, previous: dict | None = None) -> 
     problems: list[Problem] = []
     if not accounts["balances"].all():
         problems.append(Problem("unbalanced", tuple(accounts.loc[~accounts["balances"], "table"])))
+    if not accounts["reconciles"].all():
+        problems.append(
+            Problem("unreconciled", tuple(accounts.loc[~accounts["reconciles"], "table"]))
+        )
     for table in (t for t, spec in data.tables().items() if spec.get("mandatory")):
         row = accounts[accounts["table"] == table]
         if row.empty or int(row["kept"].iloc[0]) == 0:
@@ -126,6 +145,9 @@ def verdict(summary: dict, settings: Settings, previous: dict | None = None) -> 
             )
         )
     fit = not problems
+    unreadable = files_frame(summary).query("status == 'unreadable'")
+    if len(unreadable):
+        problems.append(Problem("unreadable_files", tuple(unreadable["file"])))
     totals = summary["totals"]
     share = 100 * totals["quarantined"] / totals["rows_in"] if totals["rows_in"] else 0.0
     caveat = False
@@ -139,7 +161,7 @@ def verdict(summary: dict, settings: Settings, previous: dict | None = None) -> 
             problems.append(Problem("share_rose", value=share, before=before))
     return Verdict(
         fit=fit,
-        caveat=caveat or not fit,
+        caveat=caveat or not fit or len(unreadable) > 0,
         share=share,
         tolerance=settings.max_quarantined_pct,
         problems=tuple(problems),

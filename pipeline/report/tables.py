@@ -6,7 +6,7 @@ import pandas as pd
 
 from pipeline.analyses.missing_trends import MonthSummary
 from pipeline.config import Settings
-from pipeline.ingest.quality import accounting_frame, cells_frame, rules_frame
+from pipeline.ingest.quality import accounting_frame, cells_frame, files_frame, rules_frame
 from pipeline.report.suppression import fmt_count, is_small
 
 
@@ -16,6 +16,10 @@ def quality_accounting(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Table": accounts["table"],
+            "Records in the files": accounts["records_in_files"]
+            .fillna(accounts["rows_in"])
+            .astype("int64")
+            .map("{:,}".format),
             "Rows in": accounts["rows_in"].map("{:,}".format),
             "Kept": accounts["kept"].map("{:,}".format),
             "Merged (duplicates)": accounts["merged"].map("{:,}".format),
@@ -39,6 +43,24 @@ def quality_rules(summary: dict) -> pd.DataFrame:
             "Action": rules["action"],
             "What it checks": rules["description"],
             "Rows": rules["rows"].map("{:,}".format),
+        }
+    )
+
+
+def quality_files(summary: dict) -> pd.DataFrame:
+    """Every file in the extract: what it was read as, its records and rows, and any note (files
+    left out are listed with the reason). Row counts are about rows, shown whole."""
+    files = files_frame(summary)
+    status = {"read": "Read", "ignored": "Not used", "unreadable": "Could not be read"}
+    return pd.DataFrame(
+        {
+            "File": files["file"],
+            "Table": files["table"].fillna("-"),
+            "Records in file": files["records"].fillna(0).astype("int64").map("{:,}".format),
+            "Rows read": files["rows"].fillna(0).astype("int64").map("{:,}".format),
+            "Encoding": files["encoding"].fillna("").replace("", "-"),
+            "Status": files["status"].map(status).fillna(files["status"]),
+            "Note": files["note"].fillna(""),
         }
     )
 

@@ -182,6 +182,17 @@ def problem_text(p: Problem) -> str:
     """One reason behind a verdict, in plain English."""
     if p.kind == "unbalanced":
         return f"row accounting does not balance for {', '.join(p.tables)}"
+    if p.kind == "unreconciled":
+        return (
+            f"the rows read from the files do not match the records the files hold, for "
+            f"{', '.join(p.tables)}"
+        )
+    if p.kind == "unreadable_files":
+        n = len(p.tables)
+        return (
+            f"{n} file{'s' if n != 1 else ''} could not be read and {'were' if n != 1 else 'was'} "
+            f"left out ({', '.join(p.tables)}): see the list of files"
+        )
     if p.kind == "no_rows":
         return f"no usable {p.tables[0]} rows"
     if p.kind == "table_share":

@@ -150,3 +150,21 @@ def test_extract_from_frames_reads_like_files(extract):
     assert memory.tables["header"]["_source"].iloc[0] == "header.csv"
     with pytest.raises(InputError, match="no episodes table"):
         extract_from_frames({"header": frames["header"]})
+
+
+@pytest.mark.parametrize(
+    "name, table",
+    [
+        ("missing_episodes_2017-01.csv", "missing"),
+        ("MISSING.CSV", "missing"),
+        ("Episodes_2017-01.CSV", "episodes"),
+        ("placed_adoption.csv", "placed_for_adoption"),
+        ("social_workers_2026-10.csv", "sw_episodes"),
+        ("SW_Episodes.csv", "sw_episodes"),
+        ("notes.csv", None),
+    ],
+)
+def test_a_file_name_points_at_its_table_longest_name_first(name, table):
+    from pipeline.ingest.load import table_from_name
+
+    assert table_from_name(name) == table

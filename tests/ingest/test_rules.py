@@ -208,6 +208,26 @@ def test_epi_overlap_truncates_dec_to_next_decom():
 # ---------------------------------------------------------------------------------- quarantine
 
 
+def test_row_unreadable_sets_the_loaders_fault_rows_aside_with_their_text():
+    frame = raw_table("header", [{"CHILD": "1", "SEX": "1", "DOB": "01/01/2010"}])
+    frame = frame.assign(_source="header.csv", _line=[2])
+    fault = pd.DataFrame(
+        {"_source": ["header.csv"], "_line": [3], "_fault": ["unclosed or misplaced quote"]}
+    ).assign(_text='2,"1,01/01/2010')
+    out = clean_table(
+        "header",
+        pd.concat([frame, fault], ignore_index=True).astype({"_fault": "str", "_text": "str"}),
+    )
+    assert out.rows_in == 2 and len(out.kept) == 1
+    q = out.quarantine.iloc[0]
+    assert (q["rule"], q["line"], q["reason"]) == (
+        "ROW-UNREADABLE",
+        3,
+        "unclosed or misplaced quote",
+    )
+    assert q["record"] == '2,"1,01/01/2010'
+
+
 def test_req_missing():
     # RNE must be present (a key column); a blank PLACE is not a fault: the row is kept
     frame = raw_table(

@@ -43,7 +43,17 @@ def test_quality_row_counts_are_not_suppressed():
         ],
     }
     accounting = tables.quality_accounting(summary)
-    assert accounting.iloc[0].tolist() == ["header", "278", "277", "0", "1", "0.4%", "3", "2"]
+    assert accounting.iloc[0].tolist() == [
+        "header",
+        "278",
+        "278",
+        "277",
+        "0",
+        "1",
+        "0.4%",
+        "3",
+        "2",
+    ]
     assert tables.quality_cells(summary).iloc[0].tolist() == [
         "CODE-INVALID",
         "header",
