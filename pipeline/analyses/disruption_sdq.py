@@ -380,12 +380,71 @@ def targeting_verdict(
 # ---------------------------------------------------------------------------------- ROC and AUC
 
 
-def roc(frame: pd.DataFrame) -> pd.DataFrame:
-    """ROC points for the rule "score >= threshold", from no one flagged to everyone flagged."""
+def bands_publishable(pos, neg, total_pos: int, total_neg: int, minimum: int) -> bool:
+    """Whether cut-offs may be shown side by side (SPEC 7, groups merged): `pos`/`neg` are the
+    placements that broke down / did not at or above each cut-off, highest cut-off first. Above
+    the highest, between neighbours and below the lowest, each count is none or at least
+    `minimum`, so no small count follows from the counts or rates at neighbouring cut-offs."""
+    edges_pos = np.diff(np.concatenate([[0], np.asarray(pos, float), [total_pos]]))
+    edges_neg = np.diff(np.concatenate([[0], np.asarray(neg, float), [total_neg]]))
+    bands = np.concatenate([edges_pos, edges_neg])
+    return bool(np.all((bands == 0) | (bands >= minimum)))
+
+
+def publishable_cutoffs(
+    frame: pd.DataFrame, minimum: int, thresholds=THRESHOLDS, keep: tuple[int, ...] = ()
+) -> tuple[int, ...]:
+    """The cut-offs a stakeholder page may show side by side (`bands_publishable`), chosen from
+    the highest down, skipping one that flags the same placements as the cut-off above it
+    unless it is in `keep`. With no minimum (suppression off) every cut-off."""
+    t = sorted(int(x) for x in thresholds)
+    if minimum <= 1:
+        return tuple(t)
+    b = _binary(frame)
+    total_pos, total_neg = int(b.y.sum()), int((~b.y).sum())
+    at = {x: (int((b.y & (b.score >= x)).sum()), int((~b.y & (b.score >= x)).sum())) for x in t}
+    chosen: list[int] = []
+    for x in reversed(t):
+        trial = [*chosen, x]
+        if chosen and x not in keep and at[x] == at[chosen[-1]]:
+            continue
+        if bands_publishable(
+            [at[c][0] for c in trial], [at[c][1] for c in trial], total_pos, total_neg, minimum
+        ):
+            chosen = trial
+    return tuple(sorted(chosen))
+
+
+def cutoffs_to_show(frame: pd.DataFrame, settings: Settings) -> tuple[int, ...]:
+    """The cut-offs the stakeholder page shows: `publishable_cutoffs` at the LA's suppression
+    threshold, keeping the configured cut-off and its alternatives where the counts allow."""
+    minimum = settings.suppression_threshold if settings.suppression_enabled else 0
+    return publishable_cutoffs(frame, minimum, keep=(settings.sdq_threshold, *ALTERNATIVES))
+
+
+def roc(frame: pd.DataFrame, cutoffs=None) -> pd.DataFrame:
+    """ROC points for the rule "score >= threshold", from no one flagged to everyone flagged;
+    with `cutoffs`, only at those (e.g. `publishable_cutoffs`)."""
     b = _binary(frame)
     cols = ["threshold", "fpr", "tpr", "sensitivity", "specificity", "youden_j"]
     if b.events == 0 or b.events == len(b):
         return pd.DataFrame(columns=cols, dtype=float)
+    if cutoffs is not None:
+        t = np.asarray(sorted(cutoffs, reverse=True), dtype=float)
+        tp = np.concatenate([[0], [(b.y & (b.score >= x)).sum() for x in t], [b.events]])
+        fp = np.concatenate([[0], [(~b.y & (b.score >= x)).sum() for x in t], [len(b) - b.events]])
+        tpr, fpr = tp / b.events, fp / (len(b) - b.events)
+        thr = np.concatenate([[np.inf], t, [-np.inf]])
+        return pd.DataFrame(
+            {
+                "threshold": thr,
+                "fpr": fpr,
+                "tpr": tpr,
+                "sensitivity": tpr,
+                "specificity": 1 - fpr,
+                "youden_j": tpr - fpr,
+            }
+        )
     uniq, pos, neg = _score_counts(b)
     thr = np.concatenate([[np.inf], uniq[::-1]])
     tp = np.concatenate([[0], np.cumsum(pos[::-1])])

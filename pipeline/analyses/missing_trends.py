@@ -204,7 +204,8 @@ def breakdown(episodes: pd.DataFrame, by: str, month=None, kind: str | None = "M
 
     `month` (YYYY-MM or Period) keeps episodes starting in that month; `kind` 'M', 'A' or None
     (both). Short breaks are set aside. Columns: <by>, incidents, children, incidents_pct.
-    Every category of a categorical column appears, with 0 where none.
+    Every category of a categorical column appears, with 0 where none. `attrs['children']` is
+    the number of distinct children in all groups (a child can fall in two).
     """
     e = counted(episodes)
     if kind is not None:
@@ -216,6 +217,7 @@ def breakdown(episodes: pd.DataFrame, by: str, month=None, kind: str | None = "M
     frame = frame.fillna(0).astype("int64").rename_axis(by).reset_index()
     total = frame["incidents"].sum()
     frame["incidents_pct"] = 100.0 * frame["incidents"] / total if total else np.nan
+    frame.attrs["children"] = int(e["CHILD"].nunique())
     return frame
 
 

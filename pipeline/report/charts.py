@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.config import Settings
 from pipeline.report.suppression import fmt_count, is_small
+from pipeline.report.tables import band_states
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = {
@@ -119,7 +120,10 @@ def rate_with_interval(
     y = np.arange(len(frame))
     hide = np.zeros(len(frame), bool)
     n_text = [f"{n:,}" for n in frame["n"]]
-    if settings is not None:
+    if settings is not None and "children" in frame:  # a by-band table: protect as it does
+        n_text, shown = band_states(frame, settings, k=count)
+        hide = ~np.asarray(shown, dtype=bool)
+    elif settings is not None:
         counts = frame[count] if count in frame else frame["n"]
         hide = np.array(
             [

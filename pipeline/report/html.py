@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -150,7 +151,15 @@ def verdict_callout(verdict: Verdict) -> HTML:
 
 
 def table_html(frame: pd.DataFrame, caption: str = "") -> HTML:
-    """A plain, accessible table (already-formatted values are shown as they are)."""
+    """A plain, accessible table (already-formatted values are shown as they are). A table of
+    protected counts carries what its cells add up to (`data-disclosure`, no values) so that
+    the published page can be audited for recoverable small counts."""
+    structure = frame.attrs.get("disclosure")
+    audit = (
+        f" data-disclosure='{html.escape(json.dumps(structure, separators=(',', ':')))}'"
+        if structure
+        else ""
+    )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
@@ -163,7 +172,7 @@ def table_html(frame: pd.DataFrame, caption: str = "") -> HTML:
         for row in frame.itertuples(index=False)
     )
     return HTML(
-        f"<div class='lac-report'><table class='lac'>{cap}<thead><tr>{head}</tr></thead>"
+        f"<div class='lac-report'><table class='lac'{audit}>{cap}<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.analyses.missing_trends import MonthSummary
 from pipeline.config import Settings
 from pipeline.ingest.quality import accounting_frame, cells_frame, files_frame, rules_frame
+from pipeline.report import disclosure
 from pipeline.report.suppression import fmt_count, is_small
+from pipeline.stats import pct, wilson_pct
 
 
 def quality_accounting(summary: dict) -> pd.DataFrame:
@@ -79,84 +82,147 @@ def quality_cells(summary: dict) -> pd.DataFrame:
     )
 
 
+def _attach(frame: pd.DataFrame, layout: disclosure.Layout, positions, derived=()) -> pd.DataFrame:
+    """Record what the table's counts add up to (no values) for the page's disclosure audit."""
+    frame.attrs["disclosure"] = disclosure.structure(layout, positions, derived)
+    return frame
+
+
+def _row_rates(n_rows: int, columns, counts=(0, 1)) -> list:
+    """Derived cells of a rates table laid out as `RateStates.positions`: in each row, the
+    `columns` built on that row's n (0) and/or k (1) figures."""
+    return [(r, c, [2 * r + i for i in counts]) for r in range(n_rows) for c in columns]
+
+
+def _mark(value, state: str, settings: Settings) -> str:
+    return disclosure.marks([value], [state], settings)[0]
+
+
 def rate_table(frame: pd.DataFrame, group_label: str, settings: Settings) -> pd.DataFrame:
-    """Group, numerator of denominator, rate with 95% Wilson interval, small counts suppressed.
+    """Group, numerator of denominator, rate with 95% Wilson interval, and an all-children row;
+    small counts hidden and others withheld so that none can be worked back.
 
     `frame` columns: group, n (denominator), k (numerator), rate (%), ci_low, ci_high (%)."""
+    st = disclosure.protect_rates(frame["n"], frame["k"], settings)
+    n_all, k_all = int(frame["n"].sum()), int(frame["k"].sum())
+    lo, hi = (float(x) for x in np.ravel(wilson_pct(k_all, n_all)))
     rows = []
-    for r in frame.itertuples(index=False):
-        hidden = is_small(r.k, settings) or is_small(r.n, settings)
+    groups = [*frame.itertuples(index=False), None]
+    for g, r in enumerate(groups):
+        last = r is None
+        n, k = (n_all, k_all) if last else (r.n, r.k)
+        rate = float(np.ravel(pct(k, n))[0]) if last else r.rate
+        low, high = (lo, hi) if last else (r.ci_low, r.ci_high)
+        shown = st.rate_shown(None if last else g)
         rows.append(
             {
-                group_label: r.group,
-                "Children": fmt_count(r.n, settings),
-                "With 3+ placements": fmt_count(r.k, settings),
-                "Rate": "*" if hidden else f"{r.rate:.1f}%",
-                "95% interval": "*"
-                if hidden or pd.isna(r.ci_low)
-                else f"{r.ci_low:.1f}% to {r.ci_high:.1f}%",
+                group_label: "All children" if last else r.group,
+                "Children": _mark(n, st.n_all if last else st.n[g], settings),
+                "With 3+ placements": _mark(k, st.k_all if last else st.k[g], settings),
+                "Rate": "-" if not n else (f"{float(rate):.1f}%" if shown else "*"),
+                "95% interval": "-"
+                if not n or pd.isna(low)
+                else (f"{float(low):.1f}% to {float(high):.1f}%" if shown else "*"),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    rows_ = list(range(len(out)))
+    return _attach(out, st.layout, st.positions(rows_, 1, 2), _row_rates(len(out), (3, 4)))
 
 
 def _pct(v) -> str:
     return "-" if v is None or pd.isna(v) else f"{100 * v:.0f}%"
 
 
-def _rate_ci(k, n, rate, lo, hi, settings: Settings) -> str:
-    """'47% (37% to 57%)'; '*' when built on a suppressed count, '-' when undefined."""
-    if is_small(k, settings) or is_small(n, settings):
+def _rate_ci(rate, lo, hi, shown: bool) -> str:
+    """'47% (37% to 57%)'; '*' when built on a hidden count, '-' when undefined."""
+    if not shown:
         return "*"
     if pd.isna(rate):
         return "-"
     return f"{_pct(rate)} ({_pct(lo)} to {_pct(hi)})"
 
 
-def band_rates(rates: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Disruption within 12 months by SDQ band: placements, children, disrupted, rate with its
-    95% interval (allowing for children with several placements); small counts suppressed."""
-    return pd.DataFrame(
-        {
-            "SDQ band": rates["label"],
-            "Placements": rates["n"].map(lambda n: fmt_count(n, settings)),
-            "Children": rates["children"].map(lambda n: fmt_count(n, settings)),
-            "Broke down within 12 months": rates["disrupted"].map(lambda n: fmt_count(n, settings)),
-            "Rate (95% interval)": [
-                _rate_ci(r.disrupted, r.n, r.rate, r.ci_low, r.ci_high, settings)
-                for r in rates.itertuples()
-            ],
-        }
+def _band_protect(rates: pd.DataFrame, k: str, settings: Settings) -> disclosure.RateStates:
+    """States for a by-band table whose last row is all scores: placements n, the count `k`,
+    and children (a child can have placements in several bands)."""
+    bands = rates.iloc[:-1]
+    return disclosure.protect_rates(
+        bands["n"], bands[k], settings, extra=rates["children"].tolist()
     )
 
 
+def band_states(rates: pd.DataFrame, settings: Settings, k: str = "disrupted"):
+    """Per row of a by-band table (bands then all scores): the placements as shown, and whether
+    the rate may be shown. Charts use this so that they hide what the table hides."""
+    st = _band_protect(rates, k, settings)
+    n_states = [*st.n, st.n_all]
+    n_text = [_mark(v, s, settings) for v, s in zip(rates["n"], n_states, strict=True)]
+    shown = [st.rate_shown(g) for g in range(len(rates) - 1)] + [st.rate_shown()]
+    return n_text, shown
+
+
+def _band_table(rates: pd.DataFrame, k: str, k_label: str, rate_cols, rate_label, settings):
+    st = _band_protect(rates, k, settings)
+    n_states, k_states = [*st.n, st.n_all], [*st.k, st.k_all]
+    shown = [st.rate_shown(g) for g in range(len(rates) - 1)] + [st.rate_shown()]
+    rate, lo, hi = rate_cols
+    out = pd.DataFrame(
+        {
+            "SDQ band": [*rates["label"].iloc[:-1], "All scores"],
+            "Placements": disclosure.marks(rates["n"], n_states, settings),
+            "Children": disclosure.marks(rates["children"], st.extra, settings),
+            k_label: disclosure.marks(rates[k], k_states, settings),
+            rate_label: [
+                _rate_ci(r[rate], r[lo], r[hi], ok)
+                for (_, r), ok in zip(rates.iterrows(), shown, strict=True)
+            ],
+        }
+    )
+    positions = st.positions(list(range(len(out))), 1, 3, extra_col=2)
+    return _attach(out, st.layout, positions, _row_rates(len(out), (4,)))
+
+
+def band_rates(rates: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Disruption within 12 months by SDQ band and for all scores: placements, children,
+    disrupted, rate with its 95% interval (allowing for children with several placements)."""
+    return _band_table(
+        rates, "disrupted", "Broke down within 12 months", ("rate", "ci_low", "ci_high"),
+        "Rate (95% interval)", settings,
+    )  # fmt: skip
+
+
 def thresholds(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The SDQ cut-off table in words: placements at each score, flagged, the disruption rate
-    of flagged and other placements and the share of breakdowns caught, each with its 95%
-    interval (children, not placements, as the units), and placements flagged per breakdown
-    caught. Counts 1-4 are shown as '<5' and rates built on them as '*'."""
+    """The SDQ cut-off table in words, at the cut-offs given (`disruption_sdq.cutoffs_to_show`
+    keeps only those whose counts cannot reveal a small number): placements from each cut-off
+    up to the next, flagged, the disruption rate of flagged and other placements and the share
+    of breakdowns caught, each with its 95% interval (children, not placements, as the units),
+    and placements flagged per breakdown caught. A rate built on a small count is '*'."""
+    t = table.sort_values("threshold").reset_index(drop=True)
+    band = t["n_above"] - t["n_above"].shift(-1, fill_value=0)
     rows = []
-    for r in table.itertuples(index=False):
-        caught_hidden = is_small(r.disrupted_above, settings)
+    for i, r in enumerate(t.itertuples(index=False)):
+        upper = f"{int(t['threshold'].iloc[i + 1]) - 1}" if i + 1 < len(t) else "40"
+        small = [is_small(x, settings) for x in (r.disrupted_above, r.n_above, r.n_below)]
         rows.append(
             {
                 "Cut-off (score at or above)": int(r.threshold),
-                "Placements scoring exactly this": fmt_count(r.n_at, settings),
+                "Placements scoring in this range": f"{fmt_count(band.iloc[i], settings)} "
+                f"({int(r.threshold)}-{upper})",
                 "Placements flagged": fmt_count(r.n_above, settings),
                 "Broke down if flagged": _rate_ci(
-                    r.disrupted_above, r.n_above, r.rate_above, r.ci_above_low,
-                    r.ci_above_high, settings,
+                    r.rate_above, r.ci_above_low, r.ci_above_high, not (small[0] or small[1])
                 ),
                 "Broke down if not flagged": _rate_ci(
-                    r.disrupted_below, r.n_below, r.rate_below, r.ci_below_low,
-                    r.ci_below_high, settings,
+                    r.rate_below, r.ci_below_low, r.ci_below_high,
+                    not (is_small(r.disrupted_below, settings) or small[2]),
                 ),
                 "Breakdowns caught": _rate_ci(
-                    r.disrupted_above, r.disrupted_above + r.disrupted_below, r.sensitivity,
-                    r.sens_ci_low, r.sens_ci_high, settings,
+                    r.sensitivity, r.sens_ci_low, r.sens_ci_high,
+                    not (small[0] or is_small(r.disrupted_below, settings)),
                 ),
                 "Flagged per breakdown caught": "*"
-                if caught_hidden
+                if small[0]
                 else ("-" if pd.isna(r.flagged_per_caught) else f"{r.flagged_per_caught:.1f}"),
             }
         )  # fmt: skip
@@ -165,59 +231,99 @@ def thresholds(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 def incidence(inc: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Placements broken down by 12 months by SDQ band (cumulative incidence, other endings
-    competing), with the 95% interval; small counts suppressed."""
-    return pd.DataFrame(
-        {
-            "SDQ band": inc["label"],
-            "Placements": inc["n"].map(lambda n: fmt_count(n, settings)),
-            "Breakdowns in the first 12 months": inc["disruptions"].map(
-                lambda n: fmt_count(n, settings)
-            ),
-            "Broken down by 12 months (95% interval)": [
-                _rate_ci(r.disruptions, r.n, r.cif, r.ci_low, r.ci_high, settings)
-                for r in inc.itertuples()
-            ],
-        }
-    )
+    competing), with the 95% interval; counts protected as in `band_rates`."""
+    return _band_table(
+        inc, "disruptions", "Breakdowns in the first 12 months", ("cif", "ci_low", "ci_high"),
+        "Broken down by 12 months (95% interval)", settings,
+    )  # fmt: skip
 
 
 def change_reasons(reasons: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Placement endings by reason, counts suppressed."""
-    return reasons.assign(placements=reasons["placements"].map(lambda n: fmt_count(n, settings)))
-
-
-def missing_breakdown(frame: pd.DataFrame, label: str, settings: Settings) -> pd.DataFrame:
-    """A missing breakdown (group, incidents, children, incidents_pct) with small counts hidden."""
-    group = frame.columns[0]
-    return pd.DataFrame(
-        {
-            label: frame[group].astype("object").fillna("Not recorded").astype("str"),
-            "Incidents": frame["incidents"].map(lambda n: fmt_count(n, settings)),
-            "Children": frame["children"].map(lambda n: fmt_count(n, settings)),
-            "Share of incidents": [
-                "*" if is_small(k, settings) else ("-" if pd.isna(p) else f"{p:.0f}%")
-                for k, p in zip(frame["incidents"], frame["incidents_pct"], strict=True)
-            ],
-        }
+    """Placement endings by reason, with a subtotal per kind of ending and the total; counts
+    protected so that no hidden count follows from the subtotals."""
+    parents = reasons["Ending"].tolist()
+    layout = disclosure.nested_layout(parents)
+    order = list(dict.fromkeys(parents))
+    subtotals = [int(reasons.loc[reasons["Ending"] == e, "placements"].sum()) for e in order]
+    values = [*reasons["placements"].astype(int), *subtotals, int(reasons["placements"].sum())]
+    text = disclosure.marks(values, disclosure.protect(layout, values, settings), settings)
+    rows, positions = [], [None] * len(values)
+    for j, ending in enumerate(order):
+        for i in (i for i, p in enumerate(parents) if p == ending):
+            positions[i] = (len(rows), 2)
+            rows.append(
+                {"Ending": ending, "Reason": reasons["Reason"].iloc[i], "Placements": text[i]}
+            )
+        positions[len(parents) + j] = (len(rows), 2)
+        rows.append(
+            {"Ending": ending, "Reason": "All reasons", "Placements": text[len(parents) + j]}
+        )
+    positions[-1] = (len(rows), 2)
+    rows.append({"Ending": "All endings", "Reason": "", "Placements": text[-1]})
+    return _attach(
+        pd.DataFrame(rows, columns=["Ending", "Reason", "Placements"]), layout, positions
     )
 
 
+def missing_breakdown(frame: pd.DataFrame, label: str, settings: Settings) -> pd.DataFrame:
+    """A missing breakdown (group, incidents, children, incidents_pct) with an all-groups row;
+    counts protected so that none can be worked back from the others or the totals. The
+    children total is `frame.attrs['children']` (a child can fall in two groups)."""
+    group = frame.columns[0]
+    children_all = int(frame.attrs.get("children", frame["children"].sum()))
+    st = disclosure.protect_rates(frame["incidents"], frame["children"], settings, children_all)
+    total = int(frame["incidents"].sum())
+    shares = [*frame["incidents_pct"], 100.0 if total else float("nan")]
+    inc_states = [*st.n, st.n_all]
+    out = pd.DataFrame(
+        {
+            label: [*frame[group].astype("object").fillna("Not recorded").astype("str"), "All"],
+            "Incidents": disclosure.marks([*frame["incidents"], total], inc_states, settings),
+            "Children": disclosure.marks(
+                [*frame["children"], children_all], [*st.k, st.k_all], settings
+            ),
+            "Share of incidents": [
+                "*" if state != disclosure.SHOWN else ("-" if pd.isna(p) else f"{p:.0f}%")
+                for state, p in zip(inc_states, shares, strict=True)
+            ],
+        }
+    )
+    positions = st.positions(list(range(len(out))), 1, 2)
+    return _attach(out, st.layout, positions, _row_rates(len(out), (3,), counts=(0,)))
+
+
 def return_interviews(s: MonthSummary, settings: Settings) -> pd.DataFrame:
-    """Return home interviews for ended missing episodes starting in the month."""
-    rows = [("Missing episodes that have ended", s.ended, None)]
+    """Return home interviews for ended missing episodes starting in the month. Each count is
+    part of the one above it (interviews held were offered; within 72 hours were held), so the
+    counts are protected as nested: a hidden one cannot be pinned between its neighbours."""
+    rows = [("Missing episodes that have ended", s.ended)]
     for value, text in (
         (s.rhi_offered, "Offered a return home interview"),
         (s.rhi_took_place, "Interview took place"),
         (s.rhi_within_72h, "Interview within 72 hours of return"),
     ):
         if value is not None:
-            rows.append((text, value, s.ended))
-    out = []
-    for text, k, n in rows:
-        pct = (
-            "-"
-            if not n
-            else ("*" if is_small(k, settings) or is_small(n, settings) else f"{100 * k / n:.0f}%")
-        )
-        out.append({"": text, "Episodes": fmt_count(k, settings), "Share": pct})
-    return pd.DataFrame(out)
+            rows.append((text, value))
+    values = [int(k) for _, k in rows]
+    nested = all(a >= b for a, b in zip(values, values[1:], strict=False))
+    n = len(values)
+    layout = disclosure.Layout(
+        n, tuple(tuple(range(i, n)) if nested else (i,) for i in range(n))
+    )  # nested: base cell i = episodes reaching step i but not step i + 1
+    states = disclosure.protect(layout, values, settings)
+    text = disclosure.marks(values, states, settings)
+    shown = [st == disclosure.SHOWN for st in states]
+    out = pd.DataFrame(
+        {
+            "": [t for t, _ in rows],
+            "Episodes": text,
+            "Share": [
+                "-"
+                if i == 0 or not values[0]
+                else (f"{100 * k / values[0]:.0f}%" if shown[i] and shown[0] else "*")
+                for i, k in enumerate(values)
+            ],
+        }
+    )
+    derived = [(i, 2, [0, i]) for i in range(1, n)]
+    return _attach(out, layout, [(i, 1) for i in range(n)], derived)

@@ -22,6 +22,7 @@ from pipeline.analyses.disruption_sdq import (
     NearOptimal,
     TargetingVerdict,
     TestResult,
+    bands_publishable,
 )
 from pipeline.analyses.missing_trends import Comparison, MonthAgainstRecent, MonthSummary
 from pipeline.config import Settings
@@ -388,19 +389,41 @@ def separation_sentence(opt: NearOptimal) -> str:
     )
 
 
+def _minimum(settings: Settings) -> int:
+    return settings.suppression_threshold if settings.suppression_enabled else 0
+
+
+def _publishable(cuts: list[CutOff], v: TargetingVerdict, settings: Settings) -> bool:
+    """Whether these cut-offs' counts may be shown together (none small, none recoverable)."""
+    cuts = sorted(cuts, key=lambda c: -c.threshold)
+    return bands_publishable(
+        [c.flagged_disrupted for c in cuts],
+        [c.flagged - c.flagged_disrupted for c in cuts],
+        v.disrupted,
+        v.n - v.disrupted,
+        _minimum(settings),
+    )
+
+
 def targeting_sentences(v: TargetingVerdict, settings: Settings) -> list[str]:
     """The verdict on the targeting cut-off (the one test, both directions) and what it and
-    the alternatives catch and miss."""
+    the alternatives catch and miss; counts only when none is small or recoverable."""
     if not v.enough:
         return [too_few(v.n, v.disrupted, f"judge a cut-off of {v.threshold}")]
     c = v.cut
-    lines = [
-        f"A cut-off of {c.threshold} flags {fmt_count(c.flagged, settings)} of {v.n} placements; "
-        f"{_of_them(c.flagged_disrupted, c.flagged, c.rate_flagged_ci, 'them', settings)} broke "
-        "down within 12 months, against "
-        f"{_of_them(c.missed, c.not_flagged, c.rate_not_flagged_ci, 'the rest', settings)}."
-    ]
-    hidden = any(is_small(k, settings) for k in (c.flagged_disrupted, c.missed, c.flagged))
+    hidden = not _publishable([c], v, settings)
+    if hidden:
+        lines = [
+            f"A cut-off of {c.threshold} flags placements among the {v.n} analysed, but the "
+            "numbers flagged or broken down on one side of it are too small to show publicly."
+        ]
+    else:
+        lines = [
+            f"A cut-off of {c.threshold} flags {c.flagged:,} of {v.n} placements; "
+            f"{_of_them(c.flagged_disrupted, c.flagged, c.rate_flagged_ci, 'them', settings)} "
+            "broke down within 12 months, against "
+            f"{_of_them(c.missed, c.not_flagged, c.rate_not_flagged_ci, 'the rest', settings)}."
+        ]
     p = p_value(c.p_value)
     if v.significant is None:
         lines.append(
@@ -434,9 +457,7 @@ def targeting_sentences(v: TargetingVerdict, settings: Settings) -> list[str]:
     return lines
 
 
-def _catch(c: CutOff, settings: Settings) -> str:
-    if is_small(c.flagged_disrupted, settings):
-        return f"{c.threshold} would catch {fmt_count(c.flagged_disrupted, settings)} breakdowns"
+def _catch(c: CutOff) -> str:
     per = (
         f", flagging {c.flagged_per_caught:.1f} placements per breakdown caught"
         if np.isfinite(c.flagged_per_caught)
@@ -446,14 +467,14 @@ def _catch(c: CutOff, settings: Settings) -> str:
 
 
 def catch_sentence(v: TargetingVerdict, settings: Settings) -> str:
-    """What the cut-off catches and misses, beside the alternatives."""
+    """What the cut-off catches and misses, beside the alternatives that can be shown with it
+    without a small count following from the differences."""
     c = v.cut
-    caught = fmt_count(c.flagged_disrupted, settings)
-    missed = fmt_count(c.missed, settings)
-    if is_small(c.flagged_disrupted, settings) or is_small(c.missed, settings):
+    shown = [c] if _publishable([c], v, settings) else []
+    if not shown:
         first = (
-            f"A cut-off of {c.threshold} would catch {caught} of the {v.disrupted} breakdowns "
-            f"and miss {missed}."
+            f"What a cut-off of {c.threshold} would catch and miss of the {v.disrupted} "
+            "breakdowns is too small a number to show publicly."
         )
     else:
         per = (
@@ -462,16 +483,21 @@ def catch_sentence(v: TargetingVerdict, settings: Settings) -> str:
             else ""
         )
         first = (
-            f"A cut-off of {c.threshold} would catch {caught} of the {v.disrupted} breakdowns "
-            f"({_pct(c.sensitivity)}, {_range(c.sensitivity_ci)}) and miss {missed}{per}."
+            f"A cut-off of {c.threshold} would catch {c.flagged_disrupted:,} of the "
+            f"{v.disrupted} breakdowns ({_pct(c.sensitivity)}, {_range(c.sensitivity_ci)}) and "
+            f"miss {c.missed:,}{per}."
         )
-    if not v.alternatives:
+    others = []
+    for a in v.alternatives:
+        if _publishable([*shown, *others, a], v, settings):
+            others.append(a)
+    if not others:
         return first
-    others = "; ".join(_catch(a, settings) for a in v.alternatives)
     return (
-        f"{first} By comparison, a cut-off of {others}: a lower cut-off catches more breakdowns "
-        "but flags more placements that would not have broken down. The data cannot say which "
-        "balance is right; that is a choice about the support available."
+        f"{first} By comparison, a cut-off of {'; '.join(_catch(a) for a in others)}: a lower "
+        "cut-off catches more breakdowns but flags more placements that would not have broken "
+        "down. The data cannot say which balance is right; that is a choice about the support "
+        "available."
     )
 
 

@@ -278,12 +278,16 @@ def test_targeting_verdict_both_directions():
 
 
 def test_targeting_sentences_suppress_small_counts():
-    # 3 of the 4 flagged disrupted: counts under 5 are shown as <5 and their rates withheld
+    # 3 of the 4 flagged disrupted, 2 of the 8 others: every cell of the cut-off's table is
+    # under 5, so no count or rate of it is shown (a count beside the total gives the rest)
     v = ds.targeting_verdict(small_set(), 18)
     lines = words.targeting_sentences(v, Settings())
-    assert "flags <5 of 12 placements" in lines[0] and "75%" not in lines[0]
+    assert "too small to show publicly" in lines[0] and "75%" not in " ".join(lines)
     assert "too small to show the difference publicly" in lines[1]
-    assert "would catch <5 of the 5 breakdowns and miss <5" in lines[2]
+    assert lines[2].startswith("What a cut-off of 18 would catch and miss of the 5 breakdowns")
+    assert not any(str(x) in lines[2].replace("18", "").replace(" 5 ", "") for x in (2, 3, 4))
+    shown = words.targeting_sentences(v, Settings(suppression_enabled=False))
+    assert "flags 4 of 12 placements" in shown[0] and "would catch 3 of the 5" in shown[2]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -64,19 +64,34 @@ def test_quality_row_counts_are_not_suppressed():
     assert tables.quality_rules(summary)["Rows"].tolist() == ["2"]
 
 
-def test_rate_table_suppresses_small_groups():
+def test_rate_table_protects_small_groups_and_adds_all_children():
+    # k: 13 and 3 of 16. "<5" beside 13 and the total 16 gives 3 back, so 13 is withheld too.
     frame = pd.DataFrame(
         {"group": ["Under 1", "1 to 4"], "n": [91, 69], "k": [13, 3], "rate": [14.29, 4.35],
          "ci_low": [8.5, 1.5], "ci_high": [22.9, 12.0]}
     )  # fmt: skip
     out = tables.rate_table(frame, "Age at entry", ON)
-    assert out.iloc[0].tolist() == ["Under 1", "91", "13", "14.3%", "8.5% to 22.9%"]
+    assert out.iloc[0].tolist() == ["Under 1", "91", "*", "*", "*"]
     assert out.iloc[1].tolist() == ["1 to 4", "69", "<5", "*", "*"]
+    # all children: 16 of 160 = 10.0%, Wilson 95% interval 6.2% to 15.6% (worked by hand)
+    assert out.iloc[2].tolist() == ["All children", "160", "16", "10.0%", "6.2% to 15.6%"]
+    assert "disclosure" in out.attrs
+
+
+def test_rate_table_without_small_counts_shows_everything():
+    frame = pd.DataFrame(
+        {"group": ["a", "b"], "n": [50, 50], "k": [10, 0], "rate": [20.0, 0.0],
+         "ci_low": [11.2, 0.0], "ci_high": [33.0, 7.1]}
+    )  # fmt: skip
+    out = tables.rate_table(frame, "Group", ON)
+    assert out["With 3+ placements"].tolist() == ["10", "0", "10"]
+    assert out["Rate"].tolist() == ["20.0%", "0.0%", "10.0%"]
 
 
 def test_threshold_table_withholds_rates_on_small_counts():
     # cut-off 17: 85 flagged, 29 broke down; 65 not flagged, 11 broke down (40 breakdowns);
-    # cut-off 25: 3 flagged (1 broke down): counts under 5 shown as <5, rates on them as *
+    # cut-off 25: 3 flagged (1 broke down): counts under 5 shown as <5, rates on them as *;
+    # placements from 17 to 24: 85 - 3 = 82
     table = pd.DataFrame(
         {"threshold": [17, 25], "n_at": [6, 2], "n_above": [85, 3], "disrupted_above": [29, 1],
          "rate_above": [29 / 85, 1 / 3], "ci_above_low": [0.25, 0.05],
@@ -89,7 +104,7 @@ def test_threshold_table_withholds_rates_on_small_counts():
     out = tables.thresholds(table, ON)
     assert list(out.columns) == [
         "Cut-off (score at or above)",
-        "Placements scoring exactly this",
+        "Placements scoring in this range",
         "Placements flagged",
         "Broke down if flagged",
         "Broke down if not flagged",
@@ -97,40 +112,73 @@ def test_threshold_table_withholds_rates_on_small_counts():
         "Flagged per breakdown caught",
     ]
     assert out.iloc[0].tolist() == [
-        17, "6", "85", "34% (25% to 45%)", "17% (10% to 28%)", "72% (57% to 84%)", "2.9",
+        17, "82 (17-24)", "85", "34% (25% to 45%)", "17% (10% to 28%)", "72% (57% to 84%)", "2.9",
     ]  # fmt: skip
-    assert out.iloc[1].tolist() == [25, "<5", "<5", "*", "27% (20% to 34%)", "*", "*"]
+    assert out.iloc[1].tolist() == [25, "<5 (25-40)", "<5", "*", "27% (20% to 34%)", "*", "*"]
 
 
-def test_band_rates_and_incidence_tables_suppress_small_counts():
+def test_band_rates_and_incidence_tables_protect_small_counts():
+    # disrupted 8 and 2 of 10: "<5" and the total give 8 back, so 8 is withheld; children
+    # 30 and 3 with 33 in all (a child can be in two bands): 3 is only known to be 3 or 4
     rates = pd.DataFrame(
-        {"label": ["0-13 normal", "14-16 borderline"], "n": [40, 12], "children": [30, 3],
-         "disrupted": [8, 2], "rate": [0.2, 2 / 12], "ci_low": [0.1, 0.04],
-         "ci_high": [0.35, 0.5]}
+        {"label": ["0-13 normal", "14-16 borderline", "all scores"], "n": [40, 12, 52],
+         "children": [30, 3, 33], "disrupted": [8, 2, 10], "rate": [0.2, 2 / 12, 10 / 52],
+         "ci_low": [0.1, 0.04, 0.1], "ci_high": [0.35, 0.5, 0.32]}
     )  # fmt: skip
     out = tables.band_rates(rates, ON)
-    assert out.iloc[0].tolist() == ["0-13 normal", "40", "30", "8", "20% (10% to 35%)"]
+    assert out.iloc[0].tolist() == ["0-13 normal", "40", "30", "*", "*"]
     assert out.iloc[1].tolist() == ["14-16 borderline", "12", "<5", "<5", "*"]
+    assert out.iloc[2].tolist() == ["All scores", "52", "33", "10", "19% (10% to 32%)"]
     inc = pd.DataFrame(
-        {"label": ["0-13 normal", "17-40 concern"], "n": [60, 0], "disruptions": [9, 0],
-         "cif": [0.16, float("nan")], "ci_low": [0.08, float("nan")],
-         "ci_high": [0.3, float("nan")]}
+        {"label": ["0-13 normal", "17-40 concern", "all scores"], "n": [60, 0, 60],
+         "children": [50, 0, 50], "disruptions": [9, 0, 9], "cif": [0.16, float("nan"), 0.16],
+         "ci_low": [0.08, float("nan"), 0.08], "ci_high": [0.3, float("nan"), 0.3]}
     )  # fmt: skip
     out = tables.incidence(inc, ON)
-    assert out.iloc[0].tolist() == ["0-13 normal", "60", "9", "16% (8% to 30%)"]
-    assert out.iloc[1].tolist() == ["17-40 concern", "0", "0", "-"]
+    assert out.iloc[0].tolist() == ["0-13 normal", "60", "50", "9", "16% (8% to 30%)"]
+    assert out.iloc[1].tolist() == ["17-40 concern", "0", "0", "0", "-"]
+    assert out.iloc[2].tolist() == ["All scores", "60", "50", "9", "16% (8% to 30%)"]
 
 
-def test_missing_breakdown_and_change_reasons():
+def test_missing_breakdown_protects_against_subtraction_from_the_total():
+    # incidents 4 and 47 of 51, children 2 and 25 of 27: both second figures would give the
+    # small ones back from the totals, so both are withheld, with the share built on them
     frame = pd.DataFrame(
         {"age_band": pd.Categorical(["12-13", None], categories=["12-13"]),
          "incidents": [4, 47], "children": [2, 25], "incidents_pct": [7.8, 92.2]}
     )  # fmt: skip
+    frame.attrs["children"] = 27
     out = tables.missing_breakdown(frame, "Age band", ON)
     assert out.iloc[0].tolist() == ["12-13", "<5", "<5", "*"]
-    assert out.iloc[1].tolist() == ["Not recorded", "47", "25", "92%"]
-    reasons = pd.DataFrame({"Ending": ["Planned move"], "Reason": ["Care plan"], "placements": [2]})
-    assert tables.change_reasons(reasons, ON)["placements"].tolist() == ["<5"]
+    assert out.iloc[1].tolist() == ["Not recorded", "*", "*", "*"]
+    assert out.iloc[2].tolist() == ["All", "51", "27", "100%"]
+
+
+def test_missing_breakdown_children_in_two_groups_are_not_subtracted():
+    # 25 children in all but 27 by group (two counted twice): 27 - 25 = 2 does not give the
+    # small group back (it could be 3 or 4), so 14 and 9 stay; the 16 incidents are withheld
+    frame = pd.DataFrame(
+        {"age_band": ["10-12", "13-15", "16-17"], "incidents": [4, 31, 16],
+         "children": [4, 14, 9], "incidents_pct": [7.8, 60.8, 31.4]}
+    )  # fmt: skip
+    frame.attrs["children"] = 25
+    out = tables.missing_breakdown(frame, "Age band", ON)
+    assert out["Incidents"].tolist() == ["<5", "31", "*", "51"]
+    assert out["Children"].tolist() == ["<5", "14", "9", "25"]
+    assert out["Share of incidents"].tolist() == ["*", "61%", "*", "100%"]
+
+
+def test_change_reasons_subtotals_and_protection():
+    reasons = pd.DataFrame(
+        {"Ending": ["Unplanned", "Unplanned", "Planned", "Planned"],
+         "Reason": ["x", "y", "z", "w"], "placements": [30, 3, 20, 12]}
+    )  # fmt: skip
+    out = tables.change_reasons(reasons, ON)
+    # 3 is small; 33 - 30 would give it back, so 30 is withheld
+    assert out["Reason"].tolist() == ["x", "y", "All reasons", "z", "w", "All reasons", ""]
+    assert out["Placements"].tolist() == ["*", "<5", "33", "20", "12", "32", "65"]
+    one = pd.DataFrame({"Ending": ["Planned move"], "Reason": ["Care plan"], "placements": [2]})
+    assert tables.change_reasons(one, ON)["Placements"].tolist() == ["<5", "<5", "<5"]
 
 
 def test_return_interviews_table():
