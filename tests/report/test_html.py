@@ -100,7 +100,7 @@ def test_quality_tiles_show_share_set_aside_against_earlier_months():
 def test_glossary_lists_the_terms_asked_for():
     out = html.glossary(["auc", "suppressed"], Settings()).data
     assert out.count("<li>") == 2 and "<strong>AUC</strong>" in out
-    assert "<strong>&lt;5</strong>" in out
+    assert "<strong>&lt;5 and *</strong>" in out
 
 
 def test_contents_link_every_section():
