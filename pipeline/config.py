@@ -36,7 +36,15 @@ class Settings:
     sdq_window_months: int = 36
     targets: dict[str, float] = field(default_factory=dict)
     benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
+    # per benchmark: who and when, as the reports name it ("England, year to March 2025")
+    benchmark_labels: dict[str, str] = field(default_factory=dict)
     source: str = "defaults"
+
+    def benchmark(self, name: str, indicator: str) -> tuple[float | None, str]:
+        """A benchmark's value for an indicator (None when not configured) and its label."""
+        default = {"national": "England", "statistical_neighbours": "Statistical neighbours"}
+        label = self.benchmark_labels.get(name, default.get(name, name.replace("_", " ")))
+        return self.benchmarks.get(name, {}).get(indicator), label
 
 
 # (section, key) -> (Settings field, expected type(s), (min, max) or None)
@@ -98,17 +106,33 @@ def settings_from_dict(raw: dict, source: str = "dict") -> Settings:
                 problems.append(f"placements.{group}: {code!r} is not a REASON_PLACE_CHANGE code")
     targets = _numbers(raw.get("targets", {}), "targets", problems)
     benchmarks: dict[str, dict[str, float]] = {}
+    benchmark_labels: dict[str, str] = {}
     for name, table in (raw.get("benchmarks") or {}).items():
         if not isinstance(table, dict):
             problems.append(f"benchmarks.{name}: expected a table of indicator = number")
             continue
+        table = dict(table)
+        who, when = table.pop("name", None), table.pop("as_of", None)
+        for key, text in (("name", who), ("as_of", when)):
+            if text is not None and not isinstance(text, str):
+                problems.append(f"benchmarks.{name}.{key}: expected text")
+        if isinstance(who, str) or isinstance(when, str):
+            default = Settings().benchmark(name, "")[1]
+            who = who if isinstance(who, str) else default
+            benchmark_labels[name] = f"{who}, {when}" if isinstance(when, str) else who
         benchmarks[name] = _numbers(table, f"benchmarks.{name}", problems)
     if problems:
         raise ConfigError(f"{source}:\n" + "\n".join(f"  - {p}" for p in problems))
     for group in ("breakdown", "other_unplanned", "planned", "status_change"):
         if group in values:
             values[group] = tuple(values[group])
-    return Settings(**values, targets=targets, benchmarks=benchmarks, source=source)
+    return Settings(
+        **values,
+        targets=targets,
+        benchmarks=benchmarks,
+        benchmark_labels=benchmark_labels,
+        source=source,
+    )
 
 
 def _check(section: str, key: str, value, problems: list[str], values: dict) -> None:

@@ -71,3 +71,26 @@ def test_all_mistakes_reported_together():
     with pytest.raises(ConfigError) as err:
         settings_from_dict({"la_nme": "x", "population_0_17": -1})
     assert str(err.value).count("\n  - ") == 2
+
+
+def test_benchmarks_carry_their_name_and_year(tmp_path):
+    path = tmp_path / "la.toml"
+    path.write_text(
+        '[benchmarks.national]\nname = "England"\nas_of = "year to March 2025"\n'
+        "placements_3plus_pct = 10.0\n[benchmarks.statistical_neighbours]\n"
+        "placements_3plus_pct = 11.0\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    assert settings.benchmark("national", "placements_3plus_pct") == (
+        10.0,
+        "England, year to March 2025",
+    )
+    assert settings.benchmark("statistical_neighbours", "placements_3plus_pct") == (
+        11.0,
+        "Statistical neighbours",
+    )
+    assert settings.benchmark("national", "sdq_mean") == (None, "England, year to March 2025")
+    path.write_text("[benchmarks.national]\nas_of = 2025\nx = 1.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="benchmarks.national.as_of: expected text"):
+        load_settings(path)

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from pipeline import data
 from pipeline.config import Settings
 from pipeline.report.suppression import fmt_count, is_small
 from pipeline.report.tables import band_states
@@ -52,6 +53,27 @@ def setup_style() -> None:
     )
 
 
+def month_axis(ax, period_ends, highlight: bool = True) -> None:
+    """Months labelled on their own points ("Jan 2017"), not on the 1st of the next month: at
+    most eight labels, always the latest; the latest month's gridline drawn stronger."""
+    dates = pd.to_datetime(pd.Series(period_ends)).reset_index(drop=True)
+    if dates.empty:
+        return
+    step = max(1, int(np.ceil(len(dates) / 8)))
+    keep = list(range(len(dates) - 1, -1, -step))[::-1]
+    ax.set_xticks(dates.iloc[keep].to_list())
+    ax.set_xticklabels([d.strftime("%b %Y") for d in dates.iloc[keep]], rotation=45, ha="right")
+    ax.set_xlabel("")
+    if highlight:
+        ax.axvline(dates.iloc[-1], color=PALETTE["grey"], lw=0.8, alpha=0.6)
+
+
+def _last_point(ax, x, y, colour: str) -> None:
+    """The reporting month's point, larger."""
+    if len(x) and not pd.isna(y.iloc[-1]):
+        ax.plot([x.iloc[-1]], [y.iloc[-1]], "o", ms=7, color=colour, zorder=5)
+
+
 def trend_chart(
     series: pd.DataFrame,
     y: str,
@@ -61,34 +83,47 @@ def trend_chart(
     benchmark=None,
     benchmark_label: str = "England",
     rolling: str | None = None,
+    neighbours=None,
+    neighbours_label: str = "Statistical neighbours",
 ):
-    """A monthly line chart (x = 'period_end') with optional target and benchmark lines."""
+    """A monthly line chart (x = 'period_end') with optional target and benchmark lines, each
+    labelled with its value; the reporting month's point highlighted."""
     fig, ax = plt.subplots()
-    ax.plot(series["period_end"], series[y], marker="o", ms=3, color=PALETTE["blue"], label=label)
+    x = series["period_end"]
+    ax.plot(x, series[y], marker="o", ms=3, color=PALETTE["blue"], label=label)
+    _last_point(ax, x, series[y], PALETTE["blue"])
     if rolling:
-        ax.plot(
-            series["period_end"],
-            series[rolling],
-            color=PALETTE["orange"],
-            lw=2,
-            label="3-month rolling mean",
-        )
-    if target is not None and not pd.isna(target):
-        ax.axhline(target, color=PALETTE["green"], ls="--", lw=1.5, label=f"Target ({target:g})")
-    if benchmark is not None and not pd.isna(benchmark):
-        ax.axhline(
-            benchmark,
-            color=PALETTE["grey"],
-            ls=":",
-            lw=1.5,
-            label=f"{benchmark_label} ({benchmark:g})",
-        )
+        ax.plot(x, series[rolling], color=PALETTE["orange"], lw=2, label="3-month rolling mean")
+    for value, name, colour, style in (
+        (target, "Target", PALETTE["green"], "--"),
+        (benchmark, benchmark_label, PALETTE["grey"], ":"),
+        (neighbours, neighbours_label, PALETTE["purple"], "-."),
+    ):
+        if value is not None and not pd.isna(value):
+            ax.axhline(value, color=colour, ls=style, lw=1.5, label=f"{name}: {value:g}")
     ax.set_ylabel(unit or label)
-    ax.set_xlabel("Month end")
     ax.legend(loc="best", fontsize=8)
     ax.set_ylim(bottom=0)
-    fig.autofmt_xdate()
+    month_axis(ax, x)
     return fig
+
+
+def indicator_trend(series: pd.DataFrame, indicator: str, settings: Settings, ylabel: str = ""):
+    """`trend_chart` for a register indicator: its label, the LA's target, and the England and
+    statistical-neighbour benchmarks named with their year (`config/la.toml`)."""
+    england, england_label = settings.benchmark("national", indicator)
+    neighbours, neighbours_label = settings.benchmark("statistical_neighbours", indicator)
+    return trend_chart(
+        series,
+        indicator,
+        data.indicators()[indicator]["label"],
+        ylabel,
+        target=settings.targets.get(indicator),
+        benchmark=england,
+        benchmark_label=england_label,
+        neighbours=neighbours,
+        neighbours_label=neighbours_label,
+    )
 
 
 def quality_history(frame: pd.DataFrame):
@@ -251,10 +286,9 @@ def multi_trend(series: pd.DataFrame, columns: dict[str, str], ylabel: str):
     for (column, name), colour in zip(columns.items(), SERIES, strict=False):
         ax.plot(series["period_end"], series[column], marker="o", ms=3, color=colour, label=name)
     ax.set_ylabel(ylabel)
-    ax.set_xlabel("Month end")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)
-    fig.autofmt_xdate()
+    month_axis(ax, series["period_end"])
     return fig
 
 
@@ -286,9 +320,9 @@ def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
         label="Expected range this month",
     )
     ax.plot(monthly["period_end"], limits["lcl"], color=PALETTE["grey"], ls="--", lw=1)
+    _last_point(ax, monthly["period_end"], monthly["missing_incidents"], PALETTE["blue"])
     ax.set_ylabel("Incidents per month")
-    ax.set_xlabel("Month end")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)
-    fig.autofmt_xdate()
+    month_axis(ax, monthly["period_end"])
     return fig

@@ -92,8 +92,10 @@ def headline_tile(row, settings: Settings) -> Tile:
             detail.append(f"{fmt_value(value, row.unit, settings)} {name}")
     if not pd.isna(row.target):
         detail.append(f"target {fmt_value(row.target, row.unit, settings)}")
-    if not pd.isna(row.england):
-        detail.append(f"England {fmt_value(row.england, row.unit, settings)}")
+    for name in ("national", "statistical_neighbours"):
+        figure, label = settings.benchmark(name, row.indicator)
+        if figure is not None:
+            detail.append(f"{label}: {fmt_value(figure, row.unit, settings)}")
     if row.unit == "percent" and not pd.isna(row.denominator) and not hidden:
         detail.append(
             f"{fmt_count(row.numerator, settings)} of {fmt_count(row.denominator, settings)} "
@@ -108,9 +110,21 @@ def headline(series: pd.DataFrame, ids: list[str], month: str, settings: Setting
     covering the month, the month before and the same month last year: (tiles, sentences)."""
     figures = headline_figures(series, ids, month, settings)
     rows = list(figures.itertuples(index=False))
+    box = key_messages(words.key_messages(rows, settings))
     return (
-        tiles([headline_tile(r, settings) for r in rows]),
+        HTML(box.data + tiles([headline_tile(r, settings) for r in rows]).data),
         [words.headline_sentence(r, settings) for r in rows],
+    )
+
+
+def key_messages(sentences: list[str]) -> HTML:
+    """The key-messages box at the top of a report."""
+    if not sentences:
+        return HTML("")
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
+    return HTML(
+        "<div class='lac-report'><section class='key-messages' aria-label='Key messages'>"
+        f"<h2>Key messages</h2><ul>{items}</ul></section></div>"
     )
 
 

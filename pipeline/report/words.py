@@ -28,7 +28,7 @@ from pipeline.analyses.missing_trends import Comparison, MonthAgainstRecent, Mon
 from pipeline.config import Settings
 from pipeline.ingest.quality import Problem, Verdict
 from pipeline.model import vocab
-from pipeline.report.suppression import fmt_count, is_small
+from pipeline.report.suppression import fmt_count, fmt_value, is_small
 from pipeline.stats import wilson
 
 # ---------------------------------------------------------------------------------- general
@@ -62,7 +62,7 @@ def describe_change(
         return f"{label}: no figure this month."
     if missing(previous):
         sentence = f"{label} was {show(current)}"
-    elif math.isclose(float(current), float(previous), rel_tol=1e-9, abs_tol=1e-9):
+    elif show(current) == show(previous):  # the same as the page shows them
         sentence = f"{label} was unchanged at {show(current)} since {since}"
     else:
         verb = "rose" if current > previous else "fell"
@@ -106,6 +106,62 @@ def headline_sentence(row, settings: Settings) -> str:
             f"{noun[1]} moves it by {100 / row.denominator:.1f} percentage points."
         )
     return sentence
+
+
+def key_messages(rows: list, settings: Settings, limit: int = 6) -> list[str]:
+    """Three to six plain sentences for the top of a report, from the headline figures
+    (`analyses.headlines` rows): figures off target first, then those that moved most. Each
+    says the figure, whether it got better or worse since last month and a year ago (by the
+    indicator's polarity), the target, and England and neighbours with the benchmark's year."""
+    shown = [r for r in rows if not headline_hidden(r, settings) and not pd.isna(r.value)]
+    order = {"red": 0, "amber": 1, "green": 2}
+
+    def moved(r) -> float:
+        if pd.isna(r.previous) or not r.previous:
+            return 0.0
+        return abs(float(r.value) - float(r.previous)) / abs(float(r.previous))
+
+    ranked = sorted(shown, key=lambda r: (order.get(r.rag, 3), -moved(r)))
+    return [_key_message(r, settings) for r in ranked[:limit]]
+
+
+def _key_message(r, settings: Settings) -> str:
+    value = fmt_value(r.value, r.unit, settings, r.numerator, r.denominator)
+    parts = [f"{r.label}: {value}"]
+    for name, before, count in (
+        ("last month", r.previous, r.previous_numerator),
+        ("a year ago", r.year_ago, r.year_ago_numerator),
+    ):
+        small = is_small(before if r.unit == "count" else count, settings)
+        if pd.isna(before) or small:
+            continue
+        parts.append(_compared(r, before, name, settings))
+    text = parts[0] + (f" ({'; '.join(parts[1:])})" if len(parts) > 1 else "") + "."
+    if not pd.isna(r.target) and r.higher_is_better in (True, False):
+        met = r.value >= r.target if r.higher_is_better else r.value <= r.target
+        target = fmt_value(r.target, r.unit, settings)
+        text += f" {'Meets' if met else 'Misses'} the target of {target}."
+    benchmarks = []
+    for name in ("national", "statistical_neighbours"):
+        figure, label = settings.benchmark(name, r.indicator)
+        if figure is not None:
+            benchmarks.append(f"{label} {fmt_value(figure, r.unit, settings)}")
+    if benchmarks:
+        text += f" For comparison: {'; '.join(benchmarks)}."
+    return text
+
+
+def _compared(r, before, name: str, settings: Settings) -> str:
+    """'better than 10.8% last month' by polarity; 'about the same' within one child."""
+    before_text = fmt_value(before, r.unit, settings)
+    step = 100 / r.denominator if r.unit == "percent" and r.denominator else 0.0
+    change = float(r.value) - float(before)
+    if abs(change) <= step + 1e-9 or before_text == fmt_value(r.value, r.unit, settings):
+        return f"about the same as {name}, {before_text}"
+    if r.higher_is_better in (True, False):
+        better = (change > 0) == r.higher_is_better
+        return f"{'better' if better else 'worse'} than {name}, {before_text}"
+    return f"{'up' if change > 0 else 'down'} from {before_text} {name}"
 
 
 def headline_hidden(row, settings: Settings) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import pandas as pd
 
 from pipeline.report import charts
@@ -22,5 +23,37 @@ def test_trend_chart_draws_target_and_benchmark_lines():
     )
     fig = charts.trend_chart(series, "x", "Share", "%", target=10, benchmark=9)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == ["Share", "Target (10)", "England (9)"]
+    assert labels == ["Share", "Target: 10", "England: 9"]
     assert fig.axes[0].get_ylabel() == "%"
+
+
+def test_month_ticks_sit_on_their_own_points():
+    # points at month ends; each tick label names the month of the point it sits on
+    ends = pd.date_range("2015-02-28", periods=24, freq="ME")
+    series = pd.DataFrame({"period_end": ends, "x": range(24)})
+    ax = charts.trend_chart(series, "x", "Share").axes[0]
+    ticks = [mdates.num2date(t).date() for t in ax.get_xticks()]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[-1] == ends[-1].date() and labels[-1] == "Jan 2017"
+    assert len(labels) <= 8 and all(
+        d.strftime("%b %Y") == text for d, text in zip(ticks, labels, strict=True)
+    )
+    assert all(pd.Timestamp(d).is_month_end for d in ticks)
+
+
+def test_indicator_trend_names_benchmarks_with_their_year():
+    from pipeline.config import Settings
+
+    settings = Settings(
+        targets={"placements_3plus_pct": 9.0},
+        benchmarks={"national": {"placements_3plus_pct": 10.0},
+                    "statistical_neighbours": {"placements_3plus_pct": 11.0}},
+        benchmark_labels={"national": "England, year to March 2025"},
+    )  # fmt: skip
+    series = pd.DataFrame(
+        {"period_end": pd.to_datetime(["2016-12-31", "2017-01-31"]),
+         "placements_3plus_pct": [11.0, 12.0]}
+    )  # fmt: skip
+    fig = charts.indicator_trend(series, "placements_3plus_pct", settings)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()][1:]
+    assert labels == ["Target: 9", "England, year to March 2025: 10", "Statistical neighbours: 11"]

@@ -240,3 +240,26 @@ def test_p_values_and_shares():
     assert words.p_value(0.0081, against=0.05 / 6) == "p = 0.008"
     assert words.p_value(math.nan) == "p not available"
     assert words.share(0.2689) == "27%" and words.share(math.nan) == "n/a"
+
+
+def test_key_messages_say_better_or_worse_by_polarity_with_target_and_benchmarks():
+    from types import SimpleNamespace
+
+    settings = Settings(
+        benchmarks={"national": {"p3": 10.0}},
+        benchmark_labels={"national": "England, year to March 2025"},
+    )
+    row = SimpleNamespace(
+        indicator="p3", label="3+ placements", unit="percent", higher_is_better=False,
+        value=12.0, numerator=12, denominator=100, previous=10.0, previous_numerator=10,
+        year_ago=12.5, year_ago_numerator=12, target=10.0, rag="red",
+    )  # fmt: skip
+    # +2 points is worse when lower is better; -0.5 is within one child (1 point on 100)
+    assert words.key_messages([row], settings) == [
+        "3+ placements: 12.0% (worse than last month, 10.0%; about the same as a year ago, "
+        "12.5%). Misses the target of 10.0%. For comparison: England, year to March 2025 10.0%."
+    ]
+    good = SimpleNamespace(**{**vars(row), "value": 8.0, "numerator": 8, "rag": "green"})
+    hidden = SimpleNamespace(**{**vars(row), "numerator": 3, "rag": "red"})
+    out = words.key_messages([good, hidden], settings)
+    assert len(out) == 1 and "better than last month" in out[0] and "Meets the target" in out[0]
