@@ -112,7 +112,8 @@ def key_messages(rows: list, settings: Settings, limit: int = 6) -> list[str]:
     """Three to six plain sentences for the top of a report, from the headline figures
     (`analyses.headlines` rows): figures off target first, then those that moved most. Each
     says the figure, whether it got better or worse since last month and a year ago (by the
-    indicator's polarity), the target, and England and neighbours with the benchmark's year."""
+    indicator's polarity; `_compared` says when a move is too small to call), the target, and
+    England and neighbours with the benchmark's year."""
     shown = [r for r in rows if not headline_hidden(r, settings) and not pd.isna(r.value)]
     order = {"red": 0, "amber": 1, "green": 2}
 
@@ -152,11 +153,19 @@ def _key_message(r, settings: Settings) -> str:
 
 
 def _compared(r, before, name: str, settings: Settings) -> str:
-    """'better than 10.8% last month' by polarity; 'about the same' within one child."""
+    """'better than 10.8% last month' by polarity, but only for a change the figure can bear:
+    for a percentage, one outside its own 95% interval (a smaller move is 'about the same');
+    for a score, hours or a rate, more than 5% either way; counts as they are."""
     before_text = fmt_value(before, r.unit, settings)
-    step = 100 / r.denominator if r.unit == "percent" and r.denominator else 0.0
     change = float(r.value) - float(before)
-    if abs(change) <= step + 1e-9 or before_text == fmt_value(r.value, r.unit, settings):
+    if r.unit == "percent":
+        low, high = getattr(r, "ci_low", np.nan), getattr(r, "ci_high", np.nan)
+        steady = (low <= before <= high) if not pd.isna(low) else abs(change) < 1.0
+    elif r.unit == "count":
+        steady = change == 0
+    else:
+        steady = abs(change) <= 0.05 * abs(float(before))
+    if steady or before_text == fmt_value(r.value, r.unit, settings):
         return f"about the same as {name}, {before_text}"
     if r.higher_is_better in (True, False):
         better = (change > 0) == r.higher_is_better

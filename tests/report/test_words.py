@@ -252,14 +252,17 @@ def test_key_messages_say_better_or_worse_by_polarity_with_target_and_benchmarks
     row = SimpleNamespace(
         indicator="p3", label="3+ placements", unit="percent", higher_is_better=False,
         value=12.0, numerator=12, denominator=100, previous=10.0, previous_numerator=10,
-        year_ago=12.5, year_ago_numerator=12, target=10.0, rag="red",
+        year_ago=12.5, year_ago_numerator=12, target=10.0, rag="red", ci_low=11.0, ci_high=12.9,
     )  # fmt: skip
-    # +2 points is worse when lower is better; -0.5 is within one child (1 point on 100)
+    # 10.0% is outside this month's interval (11.0-12.9%): worse, as lower is better; 12.5% is
+    # inside it: about the same
     assert words.key_messages([row], settings) == [
         "3+ placements: 12.0% (worse than last month, 10.0%; about the same as a year ago, "
         "12.5%). Misses the target of 10.0%. For comparison: England, year to March 2025 10.0%."
     ]
-    good = SimpleNamespace(**{**vars(row), "value": 8.0, "numerator": 8, "rag": "green"})
+    good = SimpleNamespace(
+        **{**vars(row), "value": 8.0, "numerator": 8, "rag": "green", "ci_low": 4.1, "ci_high": 9.9}
+    )
     hidden = SimpleNamespace(**{**vars(row), "numerator": 3, "rag": "red"})
     out = words.key_messages([good, hidden], settings)
     assert len(out) == 1 and "better than last month" in out[0] and "Meets the target" in out[0]
