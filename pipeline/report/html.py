@@ -47,11 +47,34 @@ def page_header(month: str, settings: Settings, subtitle: str = "") -> HTML:
     sheet (self-contained: no external resources)."""
     period = pd.Period(month, freq="M")
     sub = f"<p class='lac-meta'>{html.escape(subtitle)}</p>" if subtitle else ""
-    return HTML(
-        f"<style>\n{style_sheet()}</style>\n<div class='lac-report'>"
-        f"<p class='lac-meta'>{html.escape(settings.la_name)} &middot; reporting month "
-        f"{period.strftime('%B %Y')} &middot; figures at {period.end_time:%d %B %Y}</p>{sub}</div>"
+    running = f"{settings.la_name} · {period.strftime('%B %Y')}"
+    page = (
+        f"@page {{ @top-left {{ content: {_css_string(running)}; font-size: 8pt; }} "
+        f"@top-right {{ content: {_css_string(MARKING)}; font-size: 8pt; font-weight: 700; }} }}"
     )
+    return HTML(
+        f"<style>\n{style_sheet()}{page}\n</style>\n<div class='lac-report'>"
+        f"<p class='lac-meta'>{html.escape(settings.la_name)} &middot; reporting month "
+        f"{period.strftime('%B %Y')} &middot; figures at {period.end_time:%d %B %Y} &middot; "
+        f"<strong>{MARKING}</strong></p>{sub}</div>"
+    )
+
+
+MARKING = "OFFICIAL"  # the protective marking of stakeholder pages (aggregate, suppressed)
+
+
+def _css_string(text: str) -> str:
+    """Text as a CSS string literal (for @page content)."""
+    return (
+        '"' + "".join(c if c.isalnum() or c in " ·,.-()'" else f"\\{ord(c):x} " for c in text) + '"'
+    )
+
+
+def report_nav(siblings) -> str:
+    """Links back to the index and to the month's reports (`siblings`: (file stem, title))."""
+    links = [("../index.html", "All months"), *((f"{stem}.html", t) for stem, t in siblings)]
+    items = "".join(f"<a href='{html.escape(h)}'>{html.escape(t)}</a>" for h, t in links)
+    return f"<nav class='report-nav' aria-label='Reports'>{items}</nav>"
 
 
 @dataclass
@@ -186,7 +209,7 @@ def table_html(frame: pd.DataFrame, caption: str = "") -> HTML:
         for row in frame.itertuples(index=False)
     )
     return HTML(
-        f"<div class='lac-report'><table class='lac'{audit}>{cap}<thead><tr>{head}</tr></thead>"
+        f"<div class='lac-report table-wrap'><table class='lac'{audit}>{cap}<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
 
@@ -226,8 +249,14 @@ def show_figure(fig, alt: str) -> HTML:
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', re.S)
 
 
-def add_contents(body: str) -> str:
-    """A rendered report with a table of contents (links to each h2) before its first h2."""
+def add_contents(body: str, siblings=()) -> str:
+    """A rendered report with links to the index and its sibling reports after its title, and a
+    table of contents (links to each h2) before its first h2."""
+    if siblings:
+        end = body.find("</h1>")
+        if end != -1:
+            end += len("</h1>")
+            body = body[:end] + report_nav(siblings) + body[end:]
     headings = _H2.findall(body)
     if len(headings) < 2:
         return body

@@ -155,6 +155,7 @@ def run_month(
         out_dir.mkdir(parents=True, exist_ok=True)
         roots = {"raw_root": raw_root, "processed_root": processed_root, "output_root": output_root}
         parameters = {name: month if name == "month" else str(roots[name]) for name in PARAMETERS}
+        siblings = [(nb.stem, notebook_title(nb)) for nb in notebooks]
         for position, notebook in enumerate(notebooks):
             result.notebook = notebook.name
             check_parameters(notebook, parameters)
@@ -183,7 +184,7 @@ def run_month(
                     (out_dir / stale.name).unlink(missing_ok=True)
                 return result
             partial.replace(executed)
-            html = render_html(executed, notebook_title(notebook))
+            html = render_html(executed, notebook_title(notebook), siblings)
             atomic_write_text(html, out_dir / f"{notebook.stem}.html")
             (out_dir / f"{notebook.stem}.failed.ipynb").unlink(missing_ok=True)
             result.reports.append(f"{notebook.stem}.html")

@@ -36,15 +36,16 @@ def _exporter():
     return exporter
 
 
-def render_html(executed: Path, title: str) -> str:
+def render_html(executed: Path, title: str, siblings=()) -> str:
     """HTML of an executed notebook: no input cells, no prompts, no parameters cells, nothing
-    fetched from the network, and a table of contents built from the level-2 headings."""
+    fetched from the network, links to the index and the month's reports (`siblings`: (file
+    stem, title)), and a table of contents built from the level-2 headings."""
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = title
     body, _ = _exporter().from_notebook_node(nb)
-    return add_contents(body)
+    return add_contents(body, siblings)
 
 
 def notebook_title(notebook: Path) -> str:

@@ -107,3 +107,44 @@ def test_index_and_report_in_headless_chromium(browser, rendered_outputs, tmp_pa
         assert tiles and all(t.is_displayed() for t in tiles), f"{link}: tiles not visible"
         assert all(t.size["width"] > 100 and t.size["height"] > 40 for t in tiles)
         assert browser.find_element("css selector", "h1").is_displayed()
+
+
+def _newest_reports(root: Path) -> list[Path]:
+    months = sorted(p for p in root.iterdir() if p.is_dir() and p.name[:4].isdigit())
+    return sorted(months[-1].glob("*.html"))
+
+
+def test_pages_fit_a_390px_phone_without_horizontal_scroll(browser, rendered_outputs, tmp_path):
+    browser.set_window_size(390, 844)
+    try:
+        for page in [rendered_outputs / "index.html", *_newest_reports(rendered_outputs)]:
+            browser.get(page.as_uri())
+            browser.save_screenshot(str(tmp_path / f"phone-{page.stem}.png"))
+            inner = browser.execute_script("return window.innerWidth")
+            wide = browser.execute_script("return document.documentElement.scrollWidth")
+            assert wide <= inner, f"{page.name}: {wide}px wide on a {inner}px screen"
+            for img in browser.find_elements("css selector", "figure img"):
+                assert img.size["width"] <= inner, f"{page.name}: a chart is wider than the screen"
+    finally:
+        browser.set_window_size(1200, 900)
+
+
+def test_reports_print_on_a4_with_header_and_page_numbers(browser, rendered_outputs, tmp_path):
+    import base64
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    for page in _newest_reports(rendered_outputs):
+        browser.get(page.as_uri())
+        pdf = browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
+        data = base64.b64decode(pdf["data"])
+        (tmp_path / f"{page.stem}.pdf").write_bytes(data)
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        assert len(reader.pages) >= 1
+        for n, sheet in enumerate(reader.pages, start=1):
+            width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
+            assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, f"{page.name}: not A4"
+            text = sheet.extract_text()
+            assert f"Page {n} of {len(reader.pages)}" in text, f"{page.name} p{n}: no page number"
+            assert "OFFICIAL" in text, f"{page.name} p{n}: no protective marking"
+            assert "January 2017" in text, f"{page.name} p{n}: no running header"
