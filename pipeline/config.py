@@ -34,6 +34,7 @@ class Settings:
     status_change: tuple[str, ...] = ("PLACE",)
     sdq_threshold: int = 18
     sdq_window_months: int = 36
+    restricted_folder: str | None = None  # child-level lists; default: restricted/ beside outputs/
     targets: dict[str, float] = field(default_factory=dict)
     benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
     # per benchmark: who and when, as the reports name it ("England, year to March 2025")
@@ -63,6 +64,7 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], tuple[float, 
     ("placements", "status_change"): ("status_change", list, None),
     ("sdq", "targeting_threshold"): ("sdq_threshold", int, (0, 40)),
     ("sdq", "analysis_window_months"): ("sdq_window_months", int, (6, 240)),
+    ("privacy", "restricted_folder"): ("restricted_folder", str, None),
 }
 _FREE_SECTIONS = {"targets", "benchmarks"}
 

@@ -1,5 +1,7 @@
-"""Child-level lists for named teams: written only to the month's restricted folder, with the
-sensitivity marking on every row and in a note beside them; never linked from a report."""
+"""Child-level lists for named teams: written only to the month's restricted folder, outside the
+publishable outputs folder (by default `restricted/YYYY-MM/` beside `outputs/`; `[privacy]
+restricted_folder` in config/la.toml moves it), with the sensitivity marking on every row and in
+a note beside them; never linked from a report."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.io import atomic_write_csv, atomic_write_text
+from pipeline.paths import resolve
 
 MARKING = "OFFICIAL-SENSITIVE"
 NOTE = (
@@ -16,10 +19,20 @@ NOTE = (
 )
 
 
-def write_restricted(frame: pd.DataFrame, month_dir: Path, name: str) -> Path:
-    """Write a child-level list to MONTH/restricted/NAME: a first column `sensitivity` on every
-    row and a SENSITIVE.txt note in the folder."""
-    folder = Path(month_dir) / "restricted"
+def restricted_dir(month_dir: Path, settings=None) -> Path:
+    """The restricted folder for the month whose reports go to `month_dir` (outputs/YYYY-MM):
+    RESTRICTED/YYYY-MM, RESTRICTED being the configured folder or `restricted` beside the
+    outputs folder."""
+    month_dir = Path(month_dir)
+    configured = getattr(settings, "restricted_folder", None)
+    root = resolve(configured) if configured else month_dir.parent.parent / "restricted"
+    return root / month_dir.name
+
+
+def write_restricted(frame: pd.DataFrame, month_dir: Path, name: str, settings=None) -> Path:
+    """Write a child-level list to the month's restricted folder (`restricted_dir`): a first
+    column `sensitivity` on every row and a SENSITIVE.txt note in the folder."""
+    folder = restricted_dir(month_dir, settings)
     atomic_write_text(NOTE + "\n", folder / "SENSITIVE.txt")
     marked = frame.copy()
     marked.insert(0, "sensitivity", MARKING)

@@ -73,9 +73,14 @@ def test_no_identifiers_in_stakeholder_html(rendered_outputs, small_synth):
 
 
 def test_child_level_lists_only_in_restricted(rendered_outputs):
+    # nothing child-level anywhere in the publishable outputs folder
     for csv in rendered_outputs.rglob("*.csv"):
-        if csv.name == "kpis.csv":
-            assert "CHILD" not in csv.read_text().splitlines()[0].split(",")
-            continue
-        assert csv.parent.name == "restricted", f"child-level file outside restricted/: {csv}"
+        assert csv.name == "kpis.csv", f"child-level file in the outputs folder: {csv}"
+        assert "CHILD" not in csv.read_text().splitlines()[0].split(",")
+    assert not list(rendered_outputs.rglob("restricted"))
+    # the lists are in restricted/YYYY-MM beside it, each with its note
+    lists = list((rendered_outputs.parent / "restricted").glob("*/*.csv"))
+    assert {p.name for p in lists} >= {"sdq_at_risk_children.csv", "repeat_missing_children.csv"}
+    for csv in lists:
         assert (csv.parent / "SENSITIVE.txt").is_file()
+        assert csv.read_text().splitlines()[0].startswith("sensitivity")
