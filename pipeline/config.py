@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.paths import resolve
+from pipeline.paths import parse_month, resolve
 
 DEFAULT_CONFIG = "config/la.toml"
 
@@ -35,6 +35,7 @@ class Settings:
     sdq_threshold: int = 18
     sdq_window_months: int = 36
     restricted_folder: str | None = None  # child-level lists; default: restricted/ beside outputs/
+    caveats: dict[str, str] = field(default_factory=dict)  # "YYYY-MM" -> a data caveat shown
     targets: dict[str, float] = field(default_factory=dict)
     benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
     # per benchmark: who and when, as the reports name it ("England, year to March 2025")
@@ -66,7 +67,7 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], tuple[float, 
     ("sdq", "analysis_window_months"): ("sdq_window_months", int, (6, 240)),
     ("privacy", "restricted_folder"): ("restricted_folder", str, None),
 }
-_FREE_SECTIONS = {"targets", "benchmarks"}
+_FREE_SECTIONS = {"targets", "benchmarks", "caveats"}
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -123,6 +124,17 @@ def settings_from_dict(raw: dict, source: str = "dict") -> Settings:
             who = who if isinstance(who, str) else default
             benchmark_labels[name] = f"{who}, {when}" if isinstance(when, str) else who
         benchmarks[name] = _numbers(table, f"benchmarks.{name}", problems)
+    caveats: dict[str, str] = {}
+    for month, text in (raw.get("caveats") or {}).items():
+        try:
+            parse_month(month)
+        except ValueError:
+            problems.append(f"caveats: {month!r} is not a month (YYYY-MM)")
+            continue
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"caveats.{month}: expected the caveat as text")
+            continue
+        caveats[str(parse_month(month))] = text.strip()
     if problems:
         raise ConfigError(f"{source}:\n" + "\n".join(f"  - {p}" for p in problems))
     for group in ("breakdown", "other_unplanned", "planned", "status_change"):
@@ -133,6 +145,7 @@ def settings_from_dict(raw: dict, source: str = "dict") -> Settings:
         targets=targets,
         benchmarks=benchmarks,
         benchmark_labels=benchmark_labels,
+        caveats=caveats,
         source=source,
     )
 

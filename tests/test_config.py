@@ -94,3 +94,12 @@ def test_benchmarks_carry_their_name_and_year(tmp_path):
     path.write_text("[benchmarks.national]\nas_of = 2025\nx = 1.0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="benchmarks.national.as_of: expected text"):
         load_settings(path)
+
+
+def test_caveats_by_month_are_checked_and_kept():
+    settings = settings_from_dict({"caveats": {"2016-10": " System changed "}})
+    assert settings.caveats == {"2016-10": "System changed"}
+    with pytest.raises(ConfigError) as err:
+        settings_from_dict({"caveats": {"October": "x", "2016-11": 3}})
+    assert "'October' is not a month" in str(err.value)
+    assert "caveats.2016-11: expected the caveat as text" in str(err.value)

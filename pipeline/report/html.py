@@ -52,11 +52,18 @@ def page_header(month: str, settings: Settings, subtitle: str = "") -> HTML:
         f"@page {{ @top-left {{ content: {_css_string(running)}; font-size: 8pt; }} "
         f"@top-right {{ content: {_css_string(MARKING)}; font-size: 8pt; font-weight: 700; }} }}"
     )
+    caveat = settings.caveats.get(str(period))
+    note = (
+        f"<div class='callout warning' role='note'><strong>Data caveat for "
+        f"{period.strftime('%B %Y')}:</strong> {html.escape(caveat)}</div>"
+        if caveat
+        else ""
+    )
     return HTML(
         f"<style>\n{style_sheet()}{page}\n</style>\n<div class='lac-report'>"
         f"<p class='lac-meta'>{html.escape(settings.la_name)} &middot; reporting month "
         f"{period.strftime('%B %Y')} &middot; figures at {period.end_time:%d %B %Y} &middot; "
-        f"<strong>{MARKING}</strong></p>{sub}</div>"
+        f"<strong>{MARKING}</strong></p>{sub}{note}</div>"
     )
 
 

@@ -124,3 +124,11 @@ def test_index_template_renders_escaped():
         trends=[],
     )
     assert "A &amp; B" in page and "&lt;x&gt;" in page and "<script" not in page
+
+
+def test_a_configured_caveat_heads_every_report_of_its_month():
+    settings = Settings(caveats={"2016-10": "The case management system changed."})
+    page = html.page_header("2016-10", settings).data
+    assert "Data caveat for October 2016:</strong> The case management system changed." in page
+    assert "Data caveat" not in html.page_header("2016-11", settings).data
+    assert "OFFICIAL" in page and "@page" in page
