@@ -338,8 +338,6 @@ def run_batch(
     it, unless `wait`); folders left by a killed run are removed first."""
     from tqdm.auto import tqdm
 
-    from pipeline.run.index import write_index
-
     config_path = Path(config_path or resolve(DEFAULT_CONFIG)).resolve()
     load_settings(config_path)  # a refused config stops the batch before any month is touched
     notebooks = discover_notebooks(Path(notebooks_dir))
@@ -391,7 +389,10 @@ def run_batch(
                     with lock:  # the month's index entry changes with its set
                         results[month] = outcome
                         if not outcome.skipped:
-                            write_index(paths["output_root"], notebooks, config_path=config_path)
+                            try:
+                                refresh_index(paths["output_root"], notebooks, config_path)
+                            except OSError:
+                                pass  # the index is gone, not stale; the end of the batch retries
                         state = "skipped" if outcome.skipped else "ok" if outcome.ok else "FAILED"
                         bar.set_postfix_str(f"{month} {state}")
                         bar.update(1)
@@ -405,9 +406,21 @@ def run_batch(
             thread.join()
         bar.close()
         batch = BatchResult([results[m] for m in months])
-        write_index(paths["output_root"], notebooks, config_path=config_path)
+        refresh_index(paths["output_root"], notebooks, config_path)
         _write_log(batch, paths["output_root"])
     return batch
+
+
+def refresh_index(output_root: Path, notebooks: list[Path], config_path: Path) -> None:
+    """Rewrite outputs/index.html from the month folders as they are now; if it cannot be
+    written, remove it rather than leave one that shows superseded figures as current."""
+    from pipeline.run.index import write_index
+
+    try:
+        write_index(output_root, notebooks, config_path=config_path)
+    except OSError:
+        (Path(output_root) / "index.html").unlink(missing_ok=True)
+        raise
 
 
 def summary_text(batch: BatchResult) -> str:
