@@ -100,3 +100,17 @@ def test_write_errors_name_the_target(tmp_path, make, code):
     assert err.value.filename == str(target)
     assert code is None or err.value.errno == code
     assert [p.name for p in tmp_path.rglob(".*.tmp")] == []
+
+
+def test_swap_in_without_an_atomic_exchange(tmp_path, monkeypatch):
+    import pipeline.io
+
+    monkeypatch.setattr(pipeline.io, "_exchange", lambda a, b: False)
+    target = tmp_path / "2017-01"
+    target.mkdir()
+    (target / "old").write_text("old")
+    build = staging_dir(target)
+    (build / "new").write_text("new")
+    swap_in(build, target)
+    assert [p.name for p in target.iterdir()] == ["new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2017-01"]

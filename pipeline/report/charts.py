@@ -35,6 +35,15 @@ BAND_COLOURS = {
 }
 
 
+def _legend(ax, note: str = "Nothing to show for this month", **kwargs) -> None:
+    """The axes' legend; when nothing on them is labelled (an optional table absent, every group
+    suppressed), a plain note in their middle instead of an empty legend and a warning."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+    else:
+        ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, fontsize=9)
+
+
 def setup_style() -> None:
     """Matplotlib defaults for the reports: readable sizes, Okabe-Ito colour cycle."""
     mpl.rcParams.update(
@@ -84,7 +93,7 @@ def trend_chart(
         )
     ax.set_ylabel(unit or label)
     ax.set_xlabel("Month end")
-    ax.legend(loc="best", fontsize=8)
+    _legend(ax, loc="best", fontsize=8)
     ax.set_ylim(bottom=0)
     fig.autofmt_xdate()
     return fig
@@ -202,7 +211,7 @@ def roc_chart(curve: pd.DataFrame, auc: float, threshold: int | None = None, opt
     ax.set_ylabel("Breakdowns caught (sensitivity)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.legend(loc="lower right", fontsize=8)
+    _legend(ax, loc="lower right", fontsize=8)
     return fig
 
 
@@ -237,7 +246,7 @@ def incidence_chart(
     ax.set_ylim(0, 100)
     ax.set_xlim(0, 24)
     ax.set_xticks(range(0, 25, 3))
-    ax.legend(loc="upper left", fontsize=8)
+    _legend(ax, loc="upper left", fontsize=8)
     return fig
 
 
@@ -249,7 +258,7 @@ def multi_trend(series: pd.DataFrame, columns: dict[str, str], ylabel: str):
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Month end")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     fig.autofmt_xdate()
     return fig
 
@@ -285,6 +294,6 @@ def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
     ax.set_ylabel("Incidents per month")
     ax.set_xlabel("Month end")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     fig.autofmt_xdate()
     return fig

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline.io import atomic_write_text
 
 MARKER = ".failed.json"
+REASON_CHARS = 240  # the reason as the run summary gives it, cut short on the page
 _BANNER = re.compile(r"<!--not-updated-->.*?<!--/not-updated-->", re.S)
 _BODY = re.compile(r"<body[^>]*>", re.I)
 
@@ -50,7 +51,10 @@ def mark_failed(month_dir: Path, reason: str, when: datetime | None = None) -> d
     """Record that the latest run of this month failed and mark each page of its last good set."""
     month_dir = Path(month_dir)
     when = when or datetime.now(UTC)
-    failure = {"date": when.strftime("%d %B %Y %H:%M UTC"), "reason": " ".join(reason.split())}
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_CHARS:
+        reason = reason[: REASON_CHARS - 3] + "..."
+    failure = {"date": when.strftime("%d %B %Y %H:%M UTC"), "reason": reason}
     (month_dir / ".fingerprint").unlink(missing_ok=True)  # redo it next time
     atomic_write_text(json.dumps(failure, indent=2), month_dir / MARKER)
     for page in sorted(month_dir.glob("*.html")):

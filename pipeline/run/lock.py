@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.io import WriteError
+
 LOCK_NAME = ".batch.lock"
 
 
@@ -24,9 +26,12 @@ def batch_lock(output_root: str | Path, wait: bool = False) -> Iterator[Path]:
     """Hold the output folder's batch lock for the duration of the block; refuse at once with
     LockHeld when another run holds it, or with `wait` block until it is free."""
     output_root = Path(output_root)
-    output_root.mkdir(parents=True, exist_ok=True)
     path = output_root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        output_root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a read-only or misplaced output folder: a write error, not input
+        raise WriteError(exc.errno, exc.strerror, str(path)) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
