@@ -163,7 +163,7 @@ def test_full_disk_at_any_write_leaves_one_consistent_set(month_done, monkeypatc
     assert {"marked", "withdrawn"} <= seen
 
 
-def test_failed_month_marked_and_new_month_added_beside_it(month_done, monkeypatch):
+def test_month_failing_in_cleaning_keeps_its_last_set_marked(month_done, monkeypatch):
     tmp_path = month_done
     _full_disk(monkeypatch, at=1, stays_full=False)  # the first write: cleaning the new extract
     batch = run_batch(["2017-01"], **_kwargs(tmp_path))
