@@ -1,17 +1,24 @@
 """Command-line interface: `python -m pipeline {synth,clean,kpis,analyse,run} --help`.
 
-A thin face over the package. Input problems are reported as one line on stderr with exit status 2,
-never a traceback.
+A thin face over the package. Every expected failure is one line on stderr, never a traceback,
+with its own exit status (`EXIT`): 1 a month failed in a batch run, 2 input (a missing table,
+column, file or month), 3 settings (`--config`), 4 writing (read-only file system, full disk,
+an output path that is a folder, standard output closed or full), 5 another batch run holds
+the output folder's lock.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import time
 from pathlib import Path
 
 from pipeline.paths import MonthError, parse_month, parse_months, resolve
+
+EXIT = {"month failed": 1, "input": 2, "config": 3, "write": 4, "lock": 5, "interrupted": 130}
 
 
 def _given_path(text: str) -> Path | str:
@@ -92,14 +99,14 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     from pipeline.indicators import kpi_table
     from pipeline.ingest.clean import clean_extract
     from pipeline.ingest.load import load_extract
-    from pipeline.io import atomic_write_csv
+    from pipeline.io import atomic_write_csv, csv_text
 
     month = str(parse_month(args.month))
     settings = load_settings(args.config)
     result = clean_extract(load_extract(_month_dir(args.raw, month)), month=month)
     table = kpi_table(model.build(result.tables, settings), month)
     if args.out == "-":
-        table.to_csv(sys.stdout, index=False)
+        sys.stdout.write(csv_text(table))
     else:
         atomic_write_csv(table, args.out)
         print(f"{month}: {len(table)} indicators -> {args.out}")
@@ -148,9 +155,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         config_path=args.config,
         force=args.force,
         clean=not args.no_clean,
+        wait=args.wait,
     )
     print(summary_text(result))
-    return 0 if result.ok else 1
+    return 0 if result.ok else EXIT["month failed"]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -235,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     _path_option(p, "--config", "config/la.toml", "settings file")
     p.add_argument("--force", action="store_true", help="re-run months even if unchanged")
     p.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another batch run is writing to the same output folder, wait for it to finish "
+        "(default: refuse with exit status 5)",
+    )
+    p.add_argument(
         "--no-clean",
         action="store_true",
         help="do not clean the month first (for notebooks that need no cleaned data)",
@@ -251,17 +265,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _write_error(exc: OSError) -> str:
+    """An operating-system error while writing, as one line naming the path where known."""
+    what = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    where = exc.filename or ""
+    if exc.errno == errno.EISDIR:
+        what = "it is a folder, not a file"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        what = "a part of this path is a file, not a folder"
+    return f"cannot write {where}: {what}" if where else f"cannot write: {what}"
+
+
+def _flush_stdout() -> None:
+    """Flush standard output now, so that a closed or full one is reported like any write error;
+    afterwards it points at the null device so that the interpreter's own flush at exit is quiet."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every expected failure becomes one line on stderr and an exit status."""
     from pipeline.config import ConfigError
     from pipeline.ingest.load import InputError
+    from pipeline.io import WriteError
+    from pipeline.run.lock import LockHeld
 
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (InputError, ConfigError, MonthError, FileNotFoundError) as exc:
-        message = " ".join(str(exc).split())
-        print(f"error: {message}", file=sys.stderr)
-        return 2
+        status = args.func(args)
+        _flush_stdout()
+        return status
+    except ConfigError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT["config"]
+    except WriteError as exc:
+        print(f"error: {_write_error(exc)}", file=sys.stderr)
+        return EXIT["write"]
+    except (InputError, MonthError, FileNotFoundError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT["input"]
+    except LockHeld as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT["lock"]
+    except OSError as exc:
+        try:
+            _flush_stdout()
+        except OSError:
+            pass  # already being reported
+        print(f"error: {_write_error(exc)}", file=sys.stderr)
+        return EXIT["write"]
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT["interrupted"]

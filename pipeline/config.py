@@ -79,6 +79,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise ConfigError(f"{p}: configuration file not found")
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{p}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc})") from None
     return settings_from_dict(raw, source=str(p))

@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.n, args.seed, args.jobs, args.effect, MONTH, args.n_boot, args.months)
     print(report(result, args.n))
     if args.csv:
-        pd.DataFrame(result["null"] + result["effect"]).to_csv(args.csv, index=False)
+        from pipeline.io import atomic_write_csv  # the pack's one CSV writer (Excel-safe)
+
+        atomic_write_csv(pd.DataFrame(result["null"] + result["effect"]), args.csv)
     return 0 if ok(result) else 1
 
 

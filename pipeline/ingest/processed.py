@@ -1,9 +1,15 @@
 """The processed folder of a month (`data/processed/YYYY-MM/`): cleaned tables as parquet, the
-quarantine and quality.json, rebuilt when the raw files or the code change."""
+quarantine and quality.json, rebuilt when the raw files or the code change.
+
+The folder is always rebuilt whole from the current extract: the new version is written in a
+folder beside it and swapped in at the end, so a table that has left the extract leaves the
+folder, and an interrupted or failed cleaning leaves the previous version as it was (never a new
+header.parquet beside an old quality.json)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,18 +22,34 @@ from pipeline.io import (
     atomic_write_text,
     code_digest,
     digest_files,
+    remove_stale_staging,
+    staging_dir,
+    swap_in,
 )
 
 AUDITS = ("quarantine", "cells")  # beside the tables: rows set aside, cells blanked
 
 
-def clean_month(month: str, raw_dir: str | Path, processed_dir: str | Path) -> CleanResult:
-    """Load the extract in `raw_dir`, clean it, and write typed parquet + quarantine + quality.json."""
+def clean_month(
+    month: str, raw_dir: str | Path, processed_dir: str | Path, fingerprint: str = ""
+) -> CleanResult:
+    """Load the extract in `raw_dir`, clean it, and replace `processed_dir` as a whole by typed
+    parquet + quarantine + quality.json (+ `.fingerprint` when given)."""
     result = clean_extract(load_extract(raw_dir), month=month)
     from pipeline.ingest.schema import validate_tables  # pandera is slow to import
 
     validate_tables(result.tables)
-    write_processed(result, processed_dir)
+    processed_dir = Path(processed_dir)
+    if processed_dir.parent.is_dir():
+        remove_stale_staging(processed_dir.parent)  # left by a killed run
+    build = staging_dir(processed_dir)
+    try:
+        write_processed(result, build)
+        if fingerprint:
+            atomic_write_text(fingerprint, build / ".fingerprint")
+        swap_in(build, processed_dir)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)  # gone already unless something failed
     return result
 
 
@@ -45,8 +67,7 @@ def ensure_clean(
     stamp = processed_dir / ".fingerprint"
     if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == key:
         return read_processed(processed_dir) if read else None
-    result = clean_month(month, raw_dir, processed_dir)
-    atomic_write_text(key, stamp)
+    result = clean_month(month, raw_dir, processed_dir, fingerprint=key)
     return result.tables if read else None
 
 

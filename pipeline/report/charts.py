@@ -37,6 +37,15 @@ BAND_COLOURS = {
 }
 
 
+def _legend(ax, note: str = "Nothing to show for this month", **kwargs) -> None:
+    """The axes' legend; when nothing on them is labelled (an optional table absent, every group
+    suppressed), a plain note in their middle instead of an empty legend and a warning."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+    else:
+        ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, fontsize=9)
+
+
 def setup_style() -> None:
     """Matplotlib defaults for the reports: readable sizes, Okabe-Ito colour cycle."""
     mpl.rcParams.update(
@@ -102,7 +111,7 @@ def trend_chart(
         if value is not None and not pd.isna(value):
             ax.axhline(value, color=colour, ls=style, lw=1.5, label=f"{name}: {value:g}")
     ax.set_ylabel(unit or label)
-    ax.legend(loc="best", fontsize=8)
+    _legend(ax, loc="best", fontsize=8)
     ax.set_ylim(bottom=0)
     month_axis(ax, x)
     return fig
@@ -241,7 +250,7 @@ def roc_chart(curve: pd.DataFrame, auc: float, threshold: int | None = None, opt
     ax.set_ylabel("Breakdowns caught (sensitivity)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.legend(loc="lower right", fontsize=8)
+    _legend(ax, loc="lower right", fontsize=8)
     return fig
 
 
@@ -276,7 +285,7 @@ def incidence_chart(
     ax.set_ylim(0, 100)
     ax.set_xlim(0, 24)
     ax.set_xticks(range(0, 25, 3))
-    ax.legend(loc="upper left", fontsize=8)
+    _legend(ax, loc="upper left", fontsize=8)
     return fig
 
 
@@ -287,7 +296,7 @@ def multi_trend(series: pd.DataFrame, columns: dict[str, str], ylabel: str):
         ax.plot(series["period_end"], series[column], marker="o", ms=3, color=colour, label=name)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     month_axis(ax, series["period_end"])
     return fig
 
@@ -323,6 +332,6 @@ def incident_trend(monthly: pd.DataFrame, limits: pd.DataFrame):
     _last_point(ax, monthly["period_end"], monthly["missing_incidents"], PALETTE["blue"])
     ax.set_ylabel("Incidents per month")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    _legend(ax, fontsize=8)
     month_axis(ax, monthly["period_end"])
     return fig

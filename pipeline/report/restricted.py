@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.io import atomic_write_csv, atomic_write_text
+from pipeline.io import atomic_write_csv, atomic_write_text, staged_target
 from pipeline.paths import resolve
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -23,7 +23,7 @@ def restricted_dir(month_dir: Path, settings=None) -> Path:
     """The restricted folder for the month whose reports go to `month_dir` (outputs/YYYY-MM):
     RESTRICTED/YYYY-MM, RESTRICTED being the configured folder or `restricted` beside the
     outputs folder."""
-    month_dir = Path(month_dir)
+    month_dir = staged_target(month_dir)  # a month being built: where it will be swapped in
     configured = getattr(settings, "restricted_folder", None)
     root = resolve(configured) if configured else month_dir.parent.parent / "restricted"
     return root / month_dir.name

@@ -12,8 +12,13 @@ on is absolute (papermill's `cwd=` would os.chdir, a race between threads).
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import queue
+import shutil
+import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,10 +27,20 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import DEFAULT_CONFIG, load_settings
-from pipeline.io import atomic_write_csv, atomic_write_text, code_digest, digest_files
+from pipeline.io import (
+    atomic_write_csv,
+    atomic_write_text,
+    code_digest,
+    digest_files,
+    remove_stale_staging,
+    staging_dir,
+    swap_in,
+)
 from pipeline.paths import resolve
 from pipeline.run import PARAMETERS
+from pipeline.run.failed import mark_failed, read_failure
 from pipeline.run.kernel import WarmKernel
+from pipeline.run.lock import batch_lock
 
 
 class ParameterError(ValueError):
@@ -110,6 +125,17 @@ def month_fingerprint(
     return digest_files(files, extra=f"{month}|{code_digest()}|{earlier}")
 
 
+def _unchanged(out_dir: Path, key: str, notebooks: list[Path]) -> bool:
+    """Whether the month's published set was made from exactly these inputs and is complete."""
+    stamp = out_dir / ".fingerprint"
+    return (
+        stamp.is_file()
+        and stamp.read_text().strip() == key
+        and read_failure(out_dir) is None
+        and all((out_dir / f"{nb.stem}.html").is_file() for nb in notebooks)
+    )
+
+
 def run_month(
     month: str,
     notebooks: list[Path],
@@ -125,42 +151,48 @@ def run_month(
 ) -> MonthResult:
     """Clean one month and run every notebook for it; never raises for a notebook failure.
 
-    With `warm`, notebooks run in that reused kernel (namespace reset between notebooks);
-    otherwise papermill starts a fresh kernel per notebook."""
+    The month's whole set (reports, executed notebooks, kpis.csv, fingerprint; restricted lists go
+    to restricted/YYYY-MM beside the outputs, each file written atomically)
+    is built in a folder of its own beside `OUTPUT/YYYY-MM` (the notebooks are given that folder's
+    root as `output_root`) and swapped in only when complete; on failure the folder is dropped,
+    the failing notebook kept as `NN_name.failed.ipynb`, and the month's last good set marked
+    (`mark_month_failed`). With `warm`, notebooks run in that reused kernel (namespace reset
+    between notebooks); otherwise papermill starts a fresh kernel per notebook."""
     started = time.perf_counter()
     out_dir = output_root / month
     raw_dir = raw_root / month
-    config_path = config_path or resolve(DEFAULT_CONFIG)
+    config_path = Path(config_path or resolve(DEFAULT_CONFIG))
     result = MonthResult(month=month, ok=False)
+    build_root: Path | None = None
     try:
         if not raw_dir.is_dir():
             raise FileNotFoundError(f"{raw_dir}: no extract for {month}")
         key = month_fingerprint(month, raw_dir, notebooks, config_path, processed_root)
-        stamp = out_dir / ".fingerprint"
-        expected = [out_dir / f"{nb.stem}.html" for nb in notebooks]
-        if (
-            not force
-            and stamp.is_file()
-            and stamp.read_text().strip() == key
-            and all(p.is_file() for p in expected)
-        ):
+        if not force and _unchanged(out_dir, key, notebooks):
             result.ok = result.skipped = True
-            result.reports = [p.name for p in expected]
+            result.reports = [f"{nb.stem}.html" for nb in notebooks]
             return result
         import papermill  # only now: an unchanged month needs none of this
 
         from pipeline.run.render import notebook_title, render_html
 
-        stamp.unlink(missing_ok=True)  # this month is being redone: not complete until the end
-        out_dir.mkdir(parents=True, exist_ok=True)
-        roots = {"raw_root": raw_root, "processed_root": processed_root, "output_root": output_root}
-        parameters = {name: month if name == "month" else str(roots[name]) for name in PARAMETERS}
+        build_root = staging_dir(out_dir)  # unique to this run: partial paths never shared
+        build = build_root / month
+        build.mkdir()
+        roots = {
+            "month": month,
+            "raw_root": str(raw_root),
+            "processed_root": str(processed_root),
+            "output_root": str(build_root),
+            "config_path": str(config_path) if config_path.is_file() else "",
+        }
+        parameters = {name: roots[name] for name in PARAMETERS}
         siblings = [(nb.stem, notebook_title(nb)) for nb in notebooks]
-        for position, notebook in enumerate(notebooks):
+        for notebook in notebooks:
             result.notebook = notebook.name
             check_parameters(notebook, parameters)
-            executed = out_dir / notebook.name
-            partial = out_dir / f".{notebook.stem}.running.ipynb"
+            executed = build / notebook.name
+            partial = build / f".{notebook.stem}.running.ipynb"
             try:
                 extra = {"km": warm.manager()} if warm is not None else {}
                 papermill.execute_notebook(
@@ -178,15 +210,12 @@ def run_month(
                     warm.discard()
                 result.cell = _source_cell_number(notebook, exc.cell_index)
                 result.error = f"{exc.ename}: {exc.evalue}"
+                out_dir.mkdir(parents=True, exist_ok=True)
                 partial.replace(out_dir / f"{notebook.stem}.failed.ipynb")
-                for stale in notebooks[position:]:  # no report from an earlier run may remain
-                    (out_dir / f"{stale.stem}.html").unlink(missing_ok=True)
-                    (out_dir / stale.name).unlink(missing_ok=True)
                 return result
             partial.replace(executed)
             html = render_html(executed, notebook_title(notebook), siblings)
-            atomic_write_text(html, out_dir / f"{notebook.stem}.html")
-            (out_dir / f"{notebook.stem}.failed.ipynb").unlink(missing_ok=True)
+            atomic_write_text(html, build / f"{notebook.stem}.html")
             result.reports.append(f"{notebook.stem}.html")
         result.notebook = ""
         if clean:  # cleaned before the notebooks ran (run_batch); this reads the tables back
@@ -196,16 +225,61 @@ def run_month(
 
             tables = ensure_clean(month, raw_dir, processed_root / month)
             month_model = model.build(tables, load_settings(config_path))
-            atomic_write_csv(kpi_table(month_model, month), out_dir / "kpis.csv")
-        atomic_write_text(key, stamp)
+            atomic_write_csv(kpi_table(month_model, month), build / "kpis.csv")
+        atomic_write_text(key, build / ".fingerprint")
+        swap_in(build, out_dir)
         result.ok = True
     except Exception as exc:  # one failing month must not stop the batch
         if warm is not None:
             warm.discard()
         result.error = f"{type(exc).__name__}: {exc}"
     finally:
+        if build_root is not None:
+            shutil.rmtree(build_root, ignore_errors=True)
         result.seconds = time.perf_counter() - started
     return result
+
+
+def failure_reason(m: MonthResult) -> str:
+    """Where and why a month failed, in one line."""
+    where = (
+        f"{m.notebook} cell {m.cell}"
+        if m.notebook and m.cell is not None
+        else m.notebook or "before the notebooks"
+    )
+    return f"{where}: {m.error}"
+
+
+def mark_month_failed(out_dir: Path, m: MonthResult) -> str:
+    """After a failed run, never leave the month's last good set looking current: mark each of
+    its pages and the index ("Not updated: failed on DATE, reason"); if even the marking cannot
+    be written (a full disk), withdraw the set instead. Returns "marked" or "withdrawn"."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        mark_failed(out_dir, failure_reason(m))
+        return "marked"
+    except OSError:
+        for stale in [*out_dir.glob("*.html"), out_dir / "kpis.csv", out_dir / ".fingerprint"]:
+            stale.unlink(missing_ok=True)
+        return "withdrawn"
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool-worker initializer: the worker is killed when the batch process ends, however it ends
+    (Linux: prctl PR_SET_PDEATHSIG); elsewhere a watchdog thread exits once the parent is gone."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _clean_job(month: str, raw_dir: str, processed_dir: str) -> str:
@@ -233,7 +307,12 @@ def clean_months(months: list[str], raw_root: Path, processed_root: Path, jobs: 
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             errors = list(pool.map(_clean_job, *zip(*args, strict=True)))
     return {a[0]: e for a, e in zip(args, errors, strict=True) if e}
 
@@ -251,70 +330,99 @@ def run_batch(
     config_path: Path | None = None,
     force: bool = False,
     clean: bool = True,
+    wait: bool = False,
 ) -> BatchResult:
-    """Run every notebook for every month (months in parallel with `jobs` threads), then write
-    `outputs/index.html`; print a summary naming any failed month and its failing cell."""
+    """Run every notebook for every month (months in parallel with `jobs` threads), rewriting
+    `outputs/index.html` as each month is swapped in or marked failed.
+
+    The settings are validated before anything runs (ConfigError) and reach every notebook as
+    `config_path`. The output folder's lock is held throughout (LockHeld if another run holds
+    it, unless `wait`); folders left by a killed run are removed first."""
     from tqdm.auto import tqdm
 
+    config_path = Path(config_path or resolve(DEFAULT_CONFIG)).resolve()
+    load_settings(config_path)  # a refused config stops the batch before any month is touched
     notebooks = discover_notebooks(Path(notebooks_dir))
     paths = {
         "raw_root": Path(raw_root).resolve(),
         "processed_root": Path(processed_root).resolve(),
         "output_root": Path(output_root).resolve(),
     }
-    failed_cleaning = (
-        clean_months(months, paths["raw_root"], paths["processed_root"], jobs) if clean else {}
-    )
-    results: dict[str, MonthResult] = {}
-    bar = tqdm(total=len(months), desc="months", unit="month", disable=not progress)
-    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-    for month in months:
-        todo.put(month)
-    lock = threading.Lock()
+    with batch_lock(paths["output_root"], wait=wait):
+        remove_stale_staging(paths["output_root"])
+        failed_cleaning = (
+            clean_months(months, paths["raw_root"], paths["processed_root"], jobs) if clean else {}
+        )
+        results: dict[str, MonthResult] = {}
+        bar = tqdm(total=len(months), desc="months", unit="month", disable=not progress)
+        todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for month in months:
+            todo.put(month)
+        lock = threading.Lock()
 
-    def worker() -> None:
-        warm = WarmKernel(kernel)  # one kernel per worker thread, reused across its months
-        try:
-            while True:
-                try:
-                    month = todo.get_nowait()
-                except queue.Empty:
-                    return
-                if month in failed_cleaning:
-                    outcome = MonthResult(
-                        month=month, ok=False, notebook="(cleaning)", error=failed_cleaning[month]
-                    )
-                else:
-                    outcome = run_month(
-                        month,
-                        notebooks,
-                        kernel=kernel,
-                        config_path=config_path,
-                        force=force,
-                        clean=clean,
-                        warm=warm,
-                        **paths,
-                    )
-                with lock:
-                    results[month] = outcome
-                    state = "skipped" if outcome.skipped else "ok" if outcome.ok else "FAILED"
-                    bar.set_postfix_str(f"{month} {state}")
-                    bar.update(1)
-        finally:
-            warm.discard()
+        def worker() -> None:
+            warm = WarmKernel(kernel)  # one kernel per worker thread, reused across its months
+            try:
+                while True:
+                    try:
+                        month = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    if month in failed_cleaning:
+                        outcome = MonthResult(
+                            month=month,
+                            ok=False,
+                            notebook="(cleaning)",
+                            error=failed_cleaning[month],
+                        )
+                    else:
+                        outcome = run_month(
+                            month,
+                            notebooks,
+                            kernel=kernel,
+                            config_path=config_path,
+                            force=force,
+                            clean=clean,
+                            warm=warm,
+                            **paths,
+                        )
+                    if not outcome.ok:
+                        mark_month_failed(paths["output_root"] / month, outcome)
+                    with lock:  # the month's index entry changes with its set
+                        results[month] = outcome
+                        if not outcome.skipped:
+                            try:
+                                refresh_index(paths["output_root"], notebooks, config_path)
+                            except OSError:
+                                pass  # the index is gone, not stale; the end of the batch retries
+                        state = "skipped" if outcome.skipped else "ok" if outcome.ok else "FAILED"
+                        bar.set_postfix_str(f"{month} {state}")
+                        bar.update(1)
+            finally:
+                warm.discard()
 
-    threads = [threading.Thread(target=worker, name=f"batch-{i}") for i in range(max(1, jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    bar.close()
-    batch = BatchResult([results[m] for m in months])
+        threads = [threading.Thread(target=worker, name=f"batch-{i}") for i in range(max(1, jobs))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        bar.close()
+        batch = BatchResult([results[m] for m in months])
+        refresh_index(paths["output_root"], notebooks, config_path)
+        _write_log(batch, paths["output_root"])
+    return batch
+
+
+def refresh_index(output_root: Path, notebooks: list[Path], config_path: Path) -> None:
+    """Rewrite outputs/index.html from the month folders as they are now; if it cannot be
+    written, remove it rather than leave one that shows superseded figures as current."""
     from pipeline.run.index import write_index
 
-    write_index(paths["output_root"], notebooks, config_path=config_path)
-    _write_log(batch, paths["output_root"])
-    return batch
+    try:
+        write_index(output_root, notebooks, config_path=config_path)
+    except OSError:
+        (Path(output_root) / "index.html").unlink(missing_ok=True)
+        raise
 
 
 def summary_text(batch: BatchResult) -> str:
@@ -331,12 +439,7 @@ def summary_text(batch: BatchResult) -> str:
             + ", ".join(m.month for m in skipped)
         )
     for m in batch.failed:
-        where = (
-            f"{m.notebook} cell {m.cell}"
-            if m.notebook and m.cell is not None
-            else m.notebook or "before the notebooks"
-        )
-        lines.append(f"FAILED {m.month}: {where}: {m.error}")
+        lines.append(f"FAILED {m.month}: {failure_reason(m)}")
     return "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 """outputs/index.html: every reported month, its headline figures with a small trend, and links.
 
 Self-contained (inline CSS and SVG, from `pipeline/report/templates/index.html.j2`), counts
-suppressed as in the reports, and restricted outputs never linked.
+suppressed as in the reports, and restricted outputs never linked. A month whose latest run
+failed is listed with "Not updated: failed on DATE, reason" (`pipeline.run.failed`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pipeline.paths import resolve
 from pipeline.report.charts import PALETTE
 from pipeline.report.html import render_page
 from pipeline.report.suppression import fmt_value, is_small
+from pipeline.run.failed import not_updated_text, read_failure
 from pipeline.run.render import notebook_title
 
 HEADLINES = [
@@ -29,11 +31,11 @@ HEADLINES = [
 
 
 def month_folders(output_root: Path) -> list[Path]:
-    """Month folders (YYYY-MM) holding at least one report, oldest first."""
+    """Month folders (YYYY-MM) holding at least one report or a failure marker, oldest first."""
     return sorted(
         p
         for p in Path(output_root).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")
-        if p.is_dir() and any(p.glob("*.html"))
+        if p.is_dir() and (any(p.glob("*.html")) or read_failure(p) is not None)
     )
 
 
@@ -94,9 +96,11 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
     rows = []
     for folder in reversed(month_folders(output_root)):
         mine = kpis[kpis["month"] == folder.name].set_index("indicator")
+        failure = read_failure(folder)
         rows.append(
             {
                 "period": pd.Period(folder.name, freq="M").strftime("%B %Y"),
+                "note": not_updated_text(failure) if failure else "",
                 "cells": [_shown(mine.loc[i], settings) if i in mine.index else "-" for i in shown],
                 "links": [
                     {"href": f"{folder.name}/{p.name}", "title": titles.get(p.stem, p.stem)}
@@ -104,9 +108,13 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
                 ],
             }
         )
+    failed = {f.name for f in month_folders(output_root) if read_failure(f) is not None}
+    current = kpis[~kpis["month"].isin(failed)]  # a failed month's old figures are not current
     trends = []
     for ind in shown:
-        series = kpis[kpis["indicator"] == ind].sort_values("month")
+        series = current[current["indicator"] == ind].sort_values("month")
+        if series.empty:
+            continue
         values = [None if _small(r, settings) else r["value"] for _, r in series.iterrows()]
         trends.append(
             {

@@ -59,18 +59,16 @@ def open_month(
     raw_root,
     processed_root,
     output_root,
+    config_path=None,
     settings: Settings | None = None,
 ) -> Month:
     """Open `month` for the report `notebook` (paths as the notebook's parameters give them;
-    relative ones resolve from the repository root)."""
-    settings = settings or load_settings()
+    relative ones resolve from the repository root; `config_path` is the settings file, default
+    `config/la.toml`)."""
+    settings = settings or load_settings(config_path)
     setup_style()
-    context = RunContext(
-        notebook=notebook,
-        parameters=dict(
-            zip(PARAMETERS, (month, raw_root, processed_root, output_root), strict=True)
-        ),
-    )
+    given = (month, raw_root, processed_root, output_root, config_path)
+    context = RunContext(notebook=notebook, parameters=dict(zip(PARAMETERS, given, strict=True)))
     processed_root = resolve(processed_root)
     processed = processed_root / month
     tables = ensure_clean(month, resolve(raw_root) / month, processed)

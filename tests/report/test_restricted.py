@@ -25,3 +25,9 @@ def test_restricted_folder_is_a_setting(tmp_path):
         pd.DataFrame({"CHILD": ["A1"]}), tmp_path / "out" / "2017-01", "x.csv", settings
     )
     assert path == tmp_path / "secure" / "2017-01" / "x.csv"
+
+
+def test_a_month_being_built_writes_its_lists_where_the_month_will_be(tmp_path):
+    building = tmp_path / "outputs" / ".2017-01.building-123-abc" / "2017-01"
+    path = write_restricted(pd.DataFrame({"CHILD": ["A1"]}), building, "x.csv")
+    assert path == tmp_path / "restricted" / "2017-01" / "x.csv"

@@ -15,7 +15,9 @@ from tests.builders import EPISODE_ROW, EPISODES_CSV, write, write_minimal_month
 
 pytestmark = pytest.mark.slow
 
-PARAMS = 'month = "2017-01"\nraw_root = "r"\nprocessed_root = "p"\noutput_root = "o"'
+PARAMS = (
+    'month = "2017-01"\nraw_root = "r"\nprocessed_root = "p"\noutput_root = "o"\nconfig_path = ""'
+)
 
 
 def _notebook(path: Path, *sources: str, params: str = PARAMS) -> Path:
@@ -118,12 +120,22 @@ def test_a_month_that_fails_on_rerun_keeps_no_stale_report(tmp_path):
     month = tmp_path / "out" / "2017-01"
     assert (month / "02_second.html").is_file()
     _notebook(nbdir / "02_second.ipynb", "raise ValueError('now broken')")
+    before = (month / "01_first.html").read_text()
     again = run_batch(["2017-01"], **kwargs)
     assert not again.ok
-    assert (month / "01_first.html").is_file()  # redone this run
-    assert not (month / "02_second.html").exists() and not (month / "02_second.ipynb").exists()
+    # the last good set is kept whole, every page marked; the index says so too
+    for page in ("01_first.html", "02_second.html"):
+        text = (month / page).read_text()
+        assert "Not updated: failed on " in text and "02_second.ipynb cell 3" in text
+    assert (month / "01_first.html").read_text().replace(before, "") != ""
+    assert "Not updated: failed on " in (tmp_path / "out" / "index.html").read_text()
     assert (month / "02_second.failed.ipynb").is_file()
     assert not (month / ".fingerprint").exists()  # so the next run redoes the month
+    _notebook(nbdir / "02_second.ipynb", "x = 3")
+    assert run_batch(["2017-01"], **kwargs).ok  # replaced whole: no banner, no marker
+    assert "Not updated" not in (month / "01_first.html").read_text()
+    assert not (month / ".failed.json").exists() and not (month / "02_second.failed.ipynb").exists()
+    assert "Not updated" not in (tmp_path / "out" / "index.html").read_text()
 
 
 def test_missing_month_folder_fails_that_month_only(tmp_path):
