@@ -29,6 +29,7 @@ from pipeline.config import Settings
 from pipeline.ingest.quality import Problem, Verdict
 from pipeline.model import vocab
 from pipeline.report.suppression import fmt_count, fmt_value, is_small
+from pipeline.report.tables import band_states
 from pipeline.stats import wilson
 
 # ---------------------------------------------------------------------------------- general
@@ -619,14 +620,17 @@ def disruption_findings(s: DisruptionSummary, settings: Settings | None = None) 
 
 
 def band_rates_alt(rates: pd.DataFrame, settings: Settings | None = None) -> str:
-    """Alt text for the disruption-by-band chart (rates on small counts withheld)."""
+    """Alt text for the disruption-by-band chart: the rates the table shows, and no others."""
     settings = settings or Settings()
+    n_text, shown = band_states(rates, settings)
     parts = []
-    for r in rates.itertuples():
-        if is_small(r.n, settings) or is_small(r.disrupted, settings):
+    for r, n, ok in zip(rates.itertuples(), n_text, shown, strict=True):
+        if not r.n:
+            parts.append(f"{r.label}: no placements")
+        elif not ok or pd.isna(r.rate):
             parts.append(f"{r.label} withheld (small numbers)")
         else:
-            parts.append(f"{r.label} {100 * r.rate:.0f}% of {r.n}")
+            parts.append(f"{r.label} {100 * r.rate:.0f}% of {n}")
     return (
         "Bar chart of the share of placements disrupted within 12 months by SDQ band, with 95% "
         "intervals: " + "; ".join(parts)
@@ -636,10 +640,11 @@ def band_rates_alt(rates: pd.DataFrame, settings: Settings | None = None) -> str
 def incidence_alt(inc: pd.DataFrame, settings: Settings | None = None) -> str:
     """Alt text for the cumulative incidence chart (`inc`: `disruption_sdq.incidence_at`)."""
     settings = settings or Settings()
+    _, shown = band_states(inc, settings, k="disruptions")
     parts = [
-        f"{r.label} {'withheld' if is_small(r.disruptions, settings) else _pct(r.cif)}"
-        for r in inc[inc["band"] != "all"].itertuples()
-        if r.n
+        f"{r.label} {_pct(r.cif) if ok and not pd.isna(r.cif) else 'withheld'}"
+        for r, ok in zip(inc.itertuples(), shown, strict=True)
+        if r.band != "all" and r.n
     ]
     return (
         "Line chart of the share of placements that had broken down by each month since they "

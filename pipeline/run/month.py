@@ -16,6 +16,7 @@ from pipeline import indicators, model
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import quality
 from pipeline.ingest.processed import ensure_clean
+from pipeline.io import staged_target
 from pipeline.model.dates import month_ends, reference_date
 from pipeline.paths import resolve
 from pipeline.report.charts import setup_style
@@ -67,7 +68,10 @@ def open_month(
     `config/la.toml`)."""
     settings = settings or load_settings(config_path)
     setup_style()
-    given = (month, raw_root, processed_root, output_root, config_path)
+    building = resolve(output_root) / month
+    final = staged_target(building)  # a month being built names the folder it will be swapped into
+    shown_output = output_root if final == building else str(final.parent)
+    given = (month, raw_root, processed_root, shown_output, config_path)
     context = RunContext(notebook=notebook, parameters=dict(zip(PARAMETERS, given, strict=True)))
     processed_root = resolve(processed_root)
     processed = processed_root / month
@@ -86,6 +90,6 @@ def open_month(
         quality=summary,
         quality_history=history,
         verdict=quality.verdict(summary, settings, previous),
-        output_dir=resolve(output_root) / month,
+        output_dir=building,
         context=context,
     )
