@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.analyses.headlines import headline_figures
 from pipeline.config import DEFAULT_CONFIG, Settings, load_settings
 from pipeline.io import atomic_write_text
 from pipeline.paths import resolve
+from pipeline.report import words
 from pipeline.report.charts import PALETTE
-from pipeline.report.html import render_page
+from pipeline.report.html import headline_tile, key_messages, render_page, tiles
 from pipeline.report.suppression import fmt_value, is_small
 from pipeline.run.failed import not_updated_text, read_failure
 from pipeline.run.render import notebook_title
@@ -53,8 +55,9 @@ def collect_kpis(output_root: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def sparkline(values: list[float], width: int = 90, height: int = 22) -> str:
-    """A tiny inline SVG line of the values (oldest to newest), with a text alternative."""
+def sparkline(values: list[float], width: int = 90, height: int = 22, texts=None) -> str:
+    """A tiny inline SVG line of the values (oldest to newest), with a text alternative that
+    quotes the first and last as the page shows them (`texts`)."""
     points = [v for v in values if v is not None and not pd.isna(v)]
     if len(points) < 2:
         return ""
@@ -66,7 +69,9 @@ def sparkline(values: list[float], width: int = 90, height: int = 22) -> str:
         for i, v in enumerate(values)
         if v is not None and not pd.isna(v)
     )
-    label = f"trend over {len(values)} months, from {points[0]:g} to {points[-1]:g}"
+    shown = [t for t in (texts or []) if t is not None]
+    first, last = (shown[0], shown[-1]) if shown else (f"{points[0]:.3g}", f"{points[-1]:.3g}")
+    label = f"trend over {len(values)} months, from {first} to {last}"
     return (
         f"<svg class='spark' width='{width}' height='{height}' role='img' aria-label='{label}'>"
         f"<title>{label}</title><polyline fill='none' stroke='{PALETTE['blue']}' stroke-width='1.5' "
@@ -110,17 +115,24 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
         )
     failed = {f.name for f in month_folders(output_root) if read_failure(f) is not None}
     current = kpis[~kpis["month"].isin(failed)]  # a failed month's old figures are not current
+    for row, folder in zip(rows, reversed(month_folders(output_root)), strict=True):
+        if (folder / "kpis.csv").is_file():
+            row["links"].append({"href": f"{folder.name}/kpis.csv", "title": "Figures (CSV)"})
     trends = []
     for ind in shown:
         series = current[current["indicator"] == ind].sort_values("month")
         if series.empty:
             continue
         values = [None if _small(r, settings) else r["value"] for _, r in series.iterrows()]
+        texts = [
+            None if v is None else _shown(r, settings)
+            for v, (_, r) in zip(values, series.iterrows(), strict=True)
+        ]
         trends.append(
             {
                 "label": labels.get(ind, ind),
                 "latest": _shown(series.iloc[-1], settings),
-                "sparkline": sparkline(values),
+                "sparkline": sparkline(values, texts=texts),
             }
         )
     return render_page(
@@ -130,7 +142,26 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
         headings=[labels.get(i, i) for i in shown],
         rows=rows,
         trends=trends,
+        latest=_latest(current, settings),
     )
+
+
+def _latest(current: pd.DataFrame, settings: Settings) -> dict | None:
+    """The newest month that did not fail, as the reports show it: key messages and a tile per
+    headline (value, RAG word, last month and a year ago, target, benchmarks)."""
+    if current.empty:
+        return None
+    month = max(current["month"])
+    series = current.assign(
+        period_end=pd.PeriodIndex(current["month"], freq="M").end_time.normalize()
+    ).reindex(columns=["indicator", "period_end", "value", "numerator", "denominator"])
+    figures = headline_figures(series, HEADLINES, month, settings)
+    rows = list(figures.itertuples(index=False))
+    return {
+        "period": pd.Period(month, freq="M").strftime("%B %Y"),
+        "messages": key_messages(words.key_messages(rows, settings)).data,
+        "tiles": tiles([headline_tile(r, settings) for r in rows]).data,
+    }
 
 
 def write_index(

@@ -47,3 +47,25 @@ def test_sparkline_has_text_alternative():
     svg = sparkline([1.0, 2.0, 3.0])
     assert "aria-label='trend over 3 months, from 1 to 3'" in svg and "<polyline" in svg
     assert sparkline([1.0]) == "" and sparkline([None, 2.0]) == ""
+
+
+def test_index_is_a_dashboard_of_the_latest_month(tmp_path):
+    # two months of figures: 3+ placements 12.0% (12 of 100) then 10.0% (10 of 100), target 9%
+    for month, value, k in (("2016-12", 12.0, 12), ("2017-01", 10.0, 10)):
+        folder = tmp_path / month
+        folder.mkdir()
+        (folder / "02_x.html").write_text("<html></html>")
+        pd.DataFrame(
+            {"indicator": ["placements_3plus_pct"], "label": ["3+ placements"],
+             "value": [value], "numerator": [k], "denominator": [100], "unit": ["percent"]}
+        ).to_csv(folder / "kpis.csv", index=False)  # fmt: skip
+    page = build_index(tmp_path, Settings(targets={"placements_3plus_pct": 9.0}))
+    assert "Latest month: January 2017" in page and "Key messages" in page
+    # 12.0% is inside January's 95% interval for 10 of 100 (5.5% to 17.4%): no better/worse
+    assert (
+        "3 or more placements in the last 12 months: 10.0% (about the same as last month, 12.0%)"
+        in page
+    )
+    assert "Misses the target of 9.0%" in page and "Off target" in page
+    assert "href='2017-01/kpis.csv'" in page
+    assert "from 12.0% to 10.0%" in page  # sparkline text as the page shows figures
