@@ -42,7 +42,8 @@ def test_numbers_stay_numbers():
 def test_every_csv_the_pack_writes_is_excel_safe(tmp_path):
     from pipeline.report.restricted import write_restricted
 
-    path = write_restricted(pd.DataFrame({"CHILD": INJECTIONS[:3]}), tmp_path, "list.csv")
+    month_dir = tmp_path / "outputs" / "2017-01"
+    path = write_restricted(pd.DataFrame({"CHILD": INJECTIONS[:3]}), month_dir, "list.csv")
     lines = path.read_text().splitlines()[1:]
     assert [line.split(",", 1)[1][:2] for line in lines] == ["\"'", "'+", "'@"]
     back = pd.read_csv(path)
