@@ -75,6 +75,10 @@ def month_axis(ax, period_ends, highlight: bool = True) -> None:
     ax.set_xlabel("")
     if highlight:
         ax.axvline(dates.iloc[-1], color=PALETTE["grey"], lw=0.8, alpha=0.6)
+    ax.figure.text(
+        0.01, 0.005, "Each month as this month's extract gives it; earlier reports show the "
+        "figures published then.", fontsize=7, color=PALETTE["grey"], va="bottom",
+    )  # fmt: skip
 
 
 def _last_point(ax, x, y, colour: str) -> None:

@@ -113,13 +113,15 @@ def headline_tile(row, settings: Settings) -> Tile:
     ago, target, England and, for percentages, n and the 95% interval; small counts withheld."""
     hidden = words.headline_hidden(row, settings)
     detail = []
-    for name, value, numerator in (
-        ("last month", row.previous, row.previous_numerator),
-        ("a year ago", row.year_ago, row.year_ago_numerator),
+    for name, value, numerator, now in (
+        ("last month", row.previous, row.previous_numerator, row.previous_now),
+        ("a year ago", row.year_ago, row.year_ago_numerator, row.year_ago_now),
     ):
         shown = value if row.unit == "count" else numerator
         if not pd.isna(value) and not hidden and not is_small(shown, settings):
-            detail.append(f"{fmt_value(value, row.unit, settings)} {name}")
+            detail.append(
+                f"{fmt_value(value, row.unit, settings)} {name}{words.restated(value, now, row.unit, settings)}"
+            )
     if not pd.isna(row.target):
         detail.append(f"target {fmt_value(row.target, row.unit, settings)}")
     for name in ("national", "statistical_neighbours"):
@@ -135,10 +137,11 @@ def headline_tile(row, settings: Settings) -> Tile:
     return Tile(label=row.label, value=value, rag="" if hidden else row.rag, detail=detail)
 
 
-def headline(series: pd.DataFrame, ids: list[str], month: str, settings: Settings):
-    """Tiles and one commentary sentence per indicator of `ids`, from a tidy indicator series
-    covering the month, the month before and the same month last year: (tiles, sentences)."""
-    figures = headline_figures(series, ids, month, settings)
+def headline(series: pd.DataFrame, ids: list[str], month: str, settings: Settings, published=None):
+    """Key messages, tiles and one commentary sentence per indicator of `ids`, from a tidy
+    indicator series covering the month, the month before and the same month last year, and
+    the published-figures register (`Month.published`): (key messages and tiles, sentences)."""
+    figures = headline_figures(series, ids, month, settings, published)
     rows = list(figures.itertuples(index=False))
     box = key_messages(words.key_messages(rows, settings))
     return (

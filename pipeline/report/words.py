@@ -97,6 +97,12 @@ def headline_sentence(row, settings: Settings) -> str:
     sentence = describe_change(
         row.label, row.value, shown_before, row.unit, target, row.higher_is_better
     )
+    note = restated(row.previous, getattr(row, "previous_now", np.nan), row.unit, settings)
+    if shown_before is not None and note:
+        sentence = (
+            f"{sentence[:-1]} (last month's figure as published; this extract now gives "
+            f"{fmt_value(row.previous_now, row.unit, settings)})."
+        )
     if row.unit == "percent" and not pd.isna(row.denominator) and row.denominator > 0:
         # scale for small-number changes: how far one child moves the percentage
         noun = (
@@ -107,6 +113,15 @@ def headline_sentence(row, settings: Settings) -> str:
             f"{noun[1]} moves it by {100 / row.denominator:.1f} percentage points."
         )
     return sentence
+
+
+def restated(published, now, unit: str, settings: Settings) -> str:
+    """' as published (465 on this extract)' when the latest extract gives an earlier month a
+    different figure from the one published; '' otherwise."""
+    if pd.isna(now) or pd.isna(published):
+        return ""
+    was, is_now = fmt_value(published, unit, settings), fmt_value(now, unit, settings)
+    return "" if was == is_now else f" as published ({is_now} on this extract)"
 
 
 def key_messages(rows: list, settings: Settings, limit: int = 6) -> list[str]:
@@ -130,14 +145,14 @@ def key_messages(rows: list, settings: Settings, limit: int = 6) -> list[str]:
 def _key_message(r, settings: Settings) -> str:
     value = fmt_value(r.value, r.unit, settings, r.numerator, r.denominator)
     parts = [f"{r.label}: {value}"]
-    for name, before, count in (
-        ("last month", r.previous, r.previous_numerator),
-        ("a year ago", r.year_ago, r.year_ago_numerator),
+    for name, before, count, now in (
+        ("last month", r.previous, r.previous_numerator, getattr(r, "previous_now", np.nan)),
+        ("a year ago", r.year_ago, r.year_ago_numerator, getattr(r, "year_ago_now", np.nan)),
     ):
         small = is_small(before if r.unit == "count" else count, settings)
         if pd.isna(before) or small:
             continue
-        parts.append(_compared(r, before, name, settings))
+        parts.append(_compared(r, before, name, settings) + restated(before, now, r.unit, settings))
     text = parts[0] + (f" ({'; '.join(parts[1:])})" if len(parts) > 1 else "") + "."
     if not pd.isna(r.target) and r.higher_is_better in (True, False):
         met = r.value >= r.target if r.higher_is_better else r.value <= r.target

@@ -41,6 +41,7 @@ from pipeline.run import PARAMETERS
 from pipeline.run.failed import mark_failed, read_failure
 from pipeline.run.kernel import WarmKernel
 from pipeline.run.lock import batch_lock
+from pipeline.run.published import record_published
 
 
 class ParameterError(ValueError):
@@ -408,6 +409,7 @@ def run_batch(
             thread.join()
         bar.close()
         batch = BatchResult([results[m] for m in months])
+        record_published(paths["output_root"], [m.month for m in batch.months if m.ok])
         refresh_index(paths["output_root"], notebooks, config_path)
         _write_log(batch, paths["output_root"])
     return batch

@@ -20,6 +20,7 @@ from pipeline.report.charts import PALETTE
 from pipeline.report.html import headline_tile, key_messages, render_page, tiles
 from pipeline.report.suppression import fmt_value, is_small
 from pipeline.run.failed import not_updated_text, read_failure
+from pipeline.run.published import read_published
 from pipeline.run.render import notebook_title
 
 HEADLINES = [
@@ -53,6 +54,22 @@ def collect_kpis(output_root: Path) -> pd.DataFrame:
             columns=["month", "indicator", "label", "value", "numerator", "denominator", "unit"]
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def as_published(kpis: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Each month's figures as first published (the register) where it has them: the index
+    quotes what the council published, not a later extract's restatement."""
+    if published.empty or kpis.empty:
+        return kpis
+    key = ["month", "indicator"]
+    figures = published[[*key, "value", "numerator", "denominator"]]
+    merged = kpis.merge(figures, on=key, how="left", suffixes=("", "_published"))
+    for column in ("value", "numerator", "denominator"):
+        merged[column] = merged[f"{column}_published"].where(
+            merged[f"{column}_published"].notna() | merged["value_published"].notna(),
+            merged[column],
+        )
+    return merged.drop(columns=[f"{c}_published" for c in ("value", "numerator", "denominator")])
 
 
 def sparkline(values: list[float], width: int = 90, height: int = 22, texts=None) -> str:
@@ -95,7 +112,7 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
     """The index page's HTML; `titles` names each report (notebook stem -> title)."""
     output_root = Path(output_root)
     titles = titles or {}
-    kpis = collect_kpis(output_root)
+    kpis = as_published(collect_kpis(output_root), read_published(output_root))
     labels = kpis.drop_duplicates("indicator").set_index("indicator")["label"].to_dict()
     shown = [i for i in HEADLINES if i in set(kpis["indicator"])]
     rows = []
@@ -155,7 +172,7 @@ def _latest(current: pd.DataFrame, settings: Settings) -> dict | None:
     series = current.assign(
         period_end=pd.PeriodIndex(current["month"], freq="M").end_time.normalize()
     ).reindex(columns=["indicator", "period_end", "value", "numerator", "denominator"])
-    figures = headline_figures(series, HEADLINES, month, settings)
+    figures = headline_figures(series, HEADLINES, month, settings)  # already as published
     rows = list(figures.itertuples(index=False))
     return {
         "period": pd.Period(month, freq="M").strftime("%B %Y"),

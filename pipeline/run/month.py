@@ -22,6 +22,7 @@ from pipeline.paths import resolve
 from pipeline.report.charts import setup_style
 from pipeline.report.provenance import RunContext
 from pipeline.run import PARAMETERS
+from pipeline.run.published import read_published
 
 QUALITY_HISTORY_MONTHS = 13
 
@@ -44,6 +45,11 @@ class Month:
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         return self.model.tables
+
+    @property
+    def published(self) -> pd.DataFrame:
+        """The published-figures register as it stood when this run began."""
+        return read_published(staged_target(self.output_dir).parent)
 
     def series(self, n_months: int = 25) -> pd.DataFrame:
         """Every indicator for the `n_months` month ends to this month (tidy; computed once)."""
