@@ -39,7 +39,7 @@ def fmt_value(value, unit: str, settings: Settings, numerator=None, denominator=
     if unit == "percent":
         return f"{float(value):.1f}%"
     if unit == "hours":
-        return f"{float(value):.1f} h"
+        return hours_minutes(value)
     return f"{float(value):.1f}"
 
 
@@ -51,3 +51,15 @@ def suppress_frame(
     for column in count_columns:
         out[column] = out[column].map(lambda n: fmt_count(n, settings)).astype("str")
     return out
+
+
+def hours_minutes(hours) -> str:
+    """A duration for readers: '4 h 05 min', '45 min', '2 days 3 h' from 51 hours."""
+    if hours is None or pd.isna(hours):
+        return "-"
+    minutes = int(round(float(hours) * 60))
+    h, m = divmod(minutes, 60)
+    if h >= 48:
+        d, h = divmod(h, 24)
+        return f"{d} days {h} h"
+    return f"{h} h {m:02d} min" if h else f"{m} min"

@@ -28,7 +28,7 @@ from pipeline.analyses.missing_trends import Comparison, MonthAgainstRecent, Mon
 from pipeline.config import Settings
 from pipeline.ingest.quality import Problem, Verdict
 from pipeline.model import vocab
-from pipeline.report.suppression import fmt_count, fmt_value, is_small
+from pipeline.report.suppression import fmt_count, fmt_value, hours_minutes, is_small
 from pipeline.report.tables import band_states
 from pipeline.stats import wilson
 
@@ -710,10 +710,10 @@ def missing_month(s: MonthSummary, settings: Settings) -> str:
     if not is_small(s.children, settings) and s.age_min is not None:
         parts[0] += f" aged {s.age_min} to {s.age_max}"
     if s.ended and not is_small(s.ended, settings):
-        unit = "hours" if s.all_timed else "hours (some episodes recorded in whole days)"
+        days = "" if s.all_timed else " (some episodes recorded in whole days)"
         parts.append(
-            f"the average time missing was {s.mean_hours:.1f} {unit} and the longest "
-            f"{s.max_hours:.1f} hours"
+            f"the average time missing was {hours_minutes(s.mean_hours)}{days} and the longest "
+            f"{hours_minutes(s.max_hours)}"
         )
     if s.rhi_took_place is not None:
         parts.append(f"{fmt_count(s.rhi_took_place, settings)} return home interviews took place")

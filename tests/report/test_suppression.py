@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Settings
-from pipeline.report.suppression import fmt_count, fmt_value, is_small, suppress_frame
+from pipeline.report.suppression import (
+    fmt_count,
+    fmt_value,
+    hours_minutes,
+    is_small,
+    suppress_frame,
+)
 
 ON = Settings()  # suppression on, threshold 5
 OFF = Settings(suppression_enabled=False)
@@ -34,7 +40,8 @@ def test_rates_built_on_small_counts_withheld():
     assert fmt_value(25.0, "percent", ON, numerator=5, denominator=20) == "25.0%"
     assert fmt_value(2.0, "percent", ON, numerator=1, denominator=50) == "*"
     assert fmt_value(2.0, "percent", ON, numerator=6, denominator=3) == "*"  # small denominator
-    assert fmt_value(4.25, "hours", ON, numerator=10, denominator=10) == "4.2 h"
+    assert fmt_value(4.25, "hours", ON, numerator=10, denominator=10) == "4 h 15 min"
+    assert hours_minutes(0.75) == "45 min" and hours_minutes(51) == "2 days 3 h"
     assert fmt_value(82.6241, "rate_per_10k", ON, numerator=466, denominator=56400) == "82.6"
     assert fmt_value(3, "count", ON) == "<5" and fmt_value(float("nan"), "score", ON) == "-"
 

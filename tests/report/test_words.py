@@ -125,7 +125,7 @@ def month_summary(**changes):
 def test_missing_month_in_the_seeds_councils_words():
     assert words.missing_month(month_summary(), ON) == (
         "In January 2017 there were 50 missing incidents involving 24 young people aged 12 to 17; "
-        "the average time missing was 4.0 hours and the longest 21.5 hours; 18 return home "
+        "the average time missing was 4 h 00 min and the longest 21 h 30 min; 18 return home "
         "interviews took place."
     )
     small = words.missing_month(
@@ -139,7 +139,7 @@ def test_missing_month_in_the_seeds_councils_words():
         "No child in care was reported missing in January 2017."
     )
     untimed = words.missing_month(month_summary(untimed=2, rhi_took_place=None), ON)
-    assert "hours (some episodes recorded in whole days)" in untimed and "interviews" not in untimed
+    assert "4 h 00 min (some episodes recorded in whole days)" in untimed and "interviews" not in untimed
 
 
 def test_duration_caveat():
