@@ -97,7 +97,9 @@ class Problem:
 
     kind: 'unbalanced' (row accounting fails for `tables`), 'unreconciled' (the rows cleaned are
     not the records the files hold, for `tables`), 'unreadable_files' (`tables` holds the names of
-    files left out as unreadable: a caveat), 'no_rows' (a mandatory table has no
+    files left out as unreadable: a caveat), 'ignored_files' (files not recognised as a 903
+    table, so not used: a caveat), 'empty_tables' (tables whose files hold no records, or that
+    had rows last month and are absent now: a caveat), 'no_rows' (a mandatory table has no
     usable rows), 'table_share' (a table lost `value` % of its rows, over `limit`), 'total_share'
     (`value` % of all rows set aside, over `limit`), 'share_rose' (from `before` to `value` %).
     """
@@ -148,6 +150,17 @@ def verdict(summary: dict, settings: Settings, previous: dict | None = None) -> 
     unreadable = files_frame(summary).query("status == 'unreadable'")
     if len(unreadable):
         problems.append(Problem("unreadable_files", tuple(unreadable["file"])))
+    ignored = files_frame(summary).query("status == 'ignored'")
+    if len(ignored):
+        problems.append(Problem("ignored_files", tuple(ignored["file"])))
+    empty = set(accounts.loc[accounts["rows_in"] == 0, "table"])
+    if previous is not None:
+        before = accounting_frame(previous)
+        had = set(before.loc[before["rows_in"] > 0, "table"])
+        empty |= had - set(accounts["table"])
+    empty -= {p.tables[0] for p in problems if p.kind == "no_rows"}
+    if empty:
+        problems.append(Problem("empty_tables", tuple(sorted(empty))))
     totals = summary["totals"]
     share = 100 * totals["quarantined"] / totals["rows_in"] if totals["rows_in"] else 0.0
     caveat = False
@@ -161,7 +174,7 @@ def verdict(summary: dict, settings: Settings, previous: dict | None = None) -> 
             problems.append(Problem("share_rose", value=share, before=before))
     return Verdict(
         fit=fit,
-        caveat=caveat or not fit or len(unreadable) > 0,
+        caveat=caveat or not fit or len(unreadable) > 0 or len(ignored) > 0 or bool(empty),
         share=share,
         tolerance=settings.max_quarantined_pct,
         problems=tuple(problems),

@@ -275,6 +275,17 @@ def problem_text(p: Problem) -> str:
             f"{n} file{'s' if n != 1 else ''} could not be read and {'were' if n != 1 else 'was'} "
             f"left out ({', '.join(p.tables)}): see the list of files"
         )
+    if p.kind == "ignored_files":
+        n = len(p.tables)
+        return (
+            f"{n} file{'s' if n != 1 else ''} {'were' if n != 1 else 'was'} not recognised as a "
+            f"903 table and not used ({', '.join(p.tables)}): check the extract's file names"
+        )
+    if p.kind == "empty_tables":
+        return (
+            f"no records this month for {', '.join(p.tables)} (empty, or there last month and "
+            "missing now): figures that use them are blank"
+        )
     if p.kind == "no_rows":
         return f"no usable {p.tables[0]} rows"
     if p.kind == "table_share":

@@ -110,3 +110,25 @@ def test_read_quality_of_a_month_not_cleaned(tmp_path):
         quality.read_quality(tmp_path)
     (tmp_path / "quality.json").write_text(json.dumps(_summary()))
     assert quality.read_quality(tmp_path)["totals"]["rows_in"] == 300
+
+
+def test_empty_vanished_and_unrecognised_tables_carry_a_caveat():
+    s = Settings()
+    summary = _summary()
+    summary["tables"]["oc3"] = {"rows_in": 0, "kept": 0, "merged": 0, "quarantined": 0,
+                                "corrected_cells": 0}  # fmt: skip
+    summary["files"] = [
+        {"file": "notes.csv", "table": None, "records": 3, "rows": 0, "status": "ignored"},
+    ]
+    previous = _summary()
+    previous["tables"]["missing"] = {"rows_in": 40, "kept": 40, "merged": 0, "quarantined": 0,
+                                     "corrected_cells": 0}  # fmt: skip
+    v = quality.verdict(summary, s, previous)
+    assert v.fit and v.caveat  # the figures stand, with a caveat
+    assert _kinds(v) == ["ignored_files", "empty_tables"]
+    assert v.problems[0].tables == ("notes.csv",) and v.problems[1].tables == ("missing", "oc3")
+    reasons = words.verdict_reasons(v)
+    assert reasons[0].startswith("1 file was not recognised as a 903 table and not used")
+    assert reasons[1].startswith("no records this month for missing, oc3")
+    # without them, and with no previous month, nothing is said
+    assert quality.verdict(_summary(), s).problems == ()

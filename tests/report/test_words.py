@@ -139,7 +139,10 @@ def test_missing_month_in_the_seeds_councils_words():
         "No child in care was reported missing in January 2017."
     )
     untimed = words.missing_month(month_summary(untimed=2, rhi_took_place=None), ON)
-    assert "4 h 00 min (some episodes recorded in whole days)" in untimed and "interviews" not in untimed
+    assert (
+        "4 h 00 min (some episodes recorded in whole days)" in untimed
+        and "interviews" not in untimed
+    )
 
 
 def test_duration_caveat():
