@@ -97,3 +97,26 @@ def next_due(rv: pd.DataFrame, periods: pd.DataFrame, period_rows: np.ndarray) -
     held = last["REVIEW"].to_numpy(dtype=dates.NS)[safe]
     later = np.where(seq == 0, _add_months(held, SECOND_MONTHS), _add_months(held, LATER_MONTHS))
     return np.where(has, later, due).astype(dates.NS)
+
+
+def overdue_at(care: care_model.Care, rv: pd.DataFrame, ref_date) -> pd.DataFrame:
+    """Children looked after at `ref_date` whose next review was due before it and has not been
+    held by it (a restricted list for the reviewing officers): CHILD, period_start,
+    last_review (NaT: none yet in this period), due, days_overdue. Sorted most overdue first."""
+    r = np.datetime64(pd.Timestamp(ref_date), "ns")
+    la = care_model.looked_after(care, np.array([r], dtype=dates.NS))
+    held = rv[rv["REVIEW"].to_numpy(dtype=dates.NS) <= r]
+    due = next_due(held, care.periods, la.rows)
+    last = held.drop_duplicates("period_row", keep="last").set_index("period_row")["REVIEW"]
+    late = due < r
+    rows = la.rows[late]
+    out = pd.DataFrame(
+        {
+            "CHILD": care.periods["CHILD"].to_numpy()[rows],
+            "period_start": care.periods["period_start"].to_numpy(dtype=dates.NS)[rows],
+            "last_review": last.reindex(rows).to_numpy(dtype=dates.NS),
+            "due": due[late],
+            "days_overdue": ((r - due[late]) // np.timedelta64(1, "D")).astype("int64"),
+        }
+    )
+    return out.sort_values(["days_overdue", "CHILD"], ascending=[False, True], ignore_index=True)

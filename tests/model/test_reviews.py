@@ -78,3 +78,33 @@ def test_reentry_restarts_the_sequence_and_reviews_out_of_care_are_set_aside():
     assert list(out["seq"]) == [0, 0]
     assert list(out["on_time"]) == [True, True]
     assert out["period_row"].nunique() == 2
+
+
+def test_overdue_at_r_lists_children_whose_next_review_has_passed():
+    # R = 31/01/2017. Child 1: in care from 02/05/2016, reviews 27/05/2016 and 26/08/2016, third
+    # due 26/02/2017: not overdue. Child 2: reviews 27/05/2016 and 20/07/2016: third due
+    # 20/01/2017 -> 11 days overdue. Child 3: in care from 03/01/2017 (Tue), no review yet,
+    # first due 31/01/2017 (20 working days: 4-6 Jan 3, 9-13 8, 16-20 13, 23-27 18, 30-31 20):
+    # due on R, not overdue. Child 4: in care from Mon 02/01/2017 (the New Year bank holiday,
+    # day 0 all the same; 3-6 Jan 4, 9-13 9, 16-20 14, 23-27 19, 30 Jan 20): 1 day overdue.
+    spells = [
+        spell(1, [("02/05/2016", "S", "U4")]),
+        spell(2, [("02/05/2016", "S", "U4")]),
+        spell(3, [("03/01/2017", "S", "U4")]),
+        spell(4, [("02/01/2017", "S", "U4")]),
+    ]
+    rows = [
+        (1, "27/05/2016", "PN1"),
+        (1, "26/08/2016", "PN1"),
+        (2, "27/05/2016", "PN1"),
+        (2, "20/07/2016", "PN1"),
+        (2, "01/02/2017", "PN1"),  # held after R: does not count at R
+    ]
+    tables = tables_of(*spells)
+    tables["reviews"] = review_frame(rows)
+    m = model_of(tables)
+    out = reviews.overdue_at(m.care, reviews.held_reviews(m.tables, m.care), "2017-01-31")
+    assert list(out["CHILD"]) == ["2", "4"]
+    assert list(out["days_overdue"]) == [11, 1]
+    assert list(out["due"]) == [d("20/01/2017"), d("30/01/2017")]
+    assert out["last_review"].iloc[0] == d("20/07/2016") and pd.isna(out["last_review"].iloc[1])
