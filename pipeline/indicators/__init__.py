@@ -1,6 +1,6 @@
 """The SPEC 5 indicators: a model and reference dates in, one tidy frame out.
 
-Each theme module (`care`, `stability`, `sdq`, `missing`) computes its ids for every reference
+Each theme module (`care`, `stability`, `sdq`, `missing`, `scorecard`, `wellbeing`) computes its ids for every reference
 date at once, never by a loop of recomputes: periods and placements are turned into the runs of
 reference dates they are current at (`pipeline.model.dates.active_at`), events are binned by
 calendar month, and per-child questions ("placements on or before R", "latest score") are sorted
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.indicators import care, missing, sdq, stability
+from pipeline.indicators import care, missing, scorecard, sdq, stability, wellbeing
 from pipeline.indicators.reference import AtReferenceDates
 from pipeline.indicators.register import (
     KPI_COLUMNS,
@@ -26,7 +26,7 @@ from pipeline.indicators.register import (
 from pipeline.model import Model
 from pipeline.model.dates import as_reference_dates
 
-THEMES = (care, stability, sdq, missing)
+THEMES = (care, stability, sdq, missing, scorecard, wellbeing)
 
 __all__ = [
     "KPI_COLUMNS",

@@ -36,7 +36,7 @@ def test_every_registered_id_is_computed_by_exactly_one_theme():
     ids = Counter(i for theme in indicators.THEMES for i in theme.IDS)
     assert [i for i, n in ids.items() if n > 1] == []  # no id in two themes
     assert set(ids) == set(data.indicators())  # every id registered, every registered id made
-    assert len(data.indicators()) == 24
+    assert len(data.indicators()) == 24 + 23 + 15  # SPEC 5, then the scorecard (SPEC 5b)
 
 
 @pytest.mark.parametrize("theme", indicators.THEMES, ids=lambda t: t.__name__.rsplit(".", 1)[-1])
@@ -50,7 +50,7 @@ def test_each_theme_figures_returns_exactly_its_ids(theme):
 
 
 def test_register_entries_have_label_unit_and_polarity():
-    units = {"count", "percent", "rate_per_10k", "score", "hours"}
+    units = {"count", "percent", "rate_per_10k", "score", "hours", "days"}
     for name, meta in data.indicators().items():
         assert meta["label"], name
         assert meta["unit"] in units, name
