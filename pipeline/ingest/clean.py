@@ -504,15 +504,36 @@ def _cell_audit_empty() -> pd.DataFrame:
 
 
 def _duplicated(frame: pd.DataFrame, columns: list[str], keep) -> pd.Series:
-    """DataFrame.duplicated, made fast: hash rows first, compare exactly only where hashes repeat."""
-    if frame.empty:
-        return pd.Series(False, index=frame.index)
-    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
-    candidates = hashes.duplicated(keep=False)
+    """DataFrame.duplicated over `columns` (missing equals missing), made fast: rows can only be
+    equal where their child and their dates and numbers are, so those cheap columns are compared
+    first and the text columns only on the rows that repeat them."""
     out = pd.Series(False, index=frame.index)
+    if frame.empty:
+        return out
+    cheap = [c for c in columns if c == "CHILD" or not pd.api.types.is_string_dtype(frame[c])]
+    codes = pd.Series(_row_codes(frame, cheap or columns))
+    if len(cheap) in (0, len(columns)):
+        return pd.Series(codes.duplicated(keep=keep).to_numpy(), index=frame.index)
+    candidates = codes.duplicated(keep=False).to_numpy()
     if candidates.any():
-        out.loc[candidates] = frame.loc[candidates, columns].duplicated(keep=keep)
+        out.iloc[candidates] = frame.loc[candidates, columns].duplicated(keep=keep).to_numpy()
     return out
+
+
+def _row_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per row, equal exactly where the rows' values in `columns` are: each column
+    factorised (missing a value of its own), the codes combined column by column and renumbered
+    before they could overflow."""
+    codes, distinct = np.zeros(len(frame), dtype=np.int64), 1
+    for col in columns:
+        column, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        n = len(uniques) + 1
+        if distinct * n >= 2**62:
+            codes, uniques_so_far = pd.factorize(codes)
+            distinct = len(uniques_so_far)
+        codes = codes * n + (column + 1)
+        distinct *= n
+    return codes
 
 
 def _isin(values: pd.Series, allowed: pd.Index) -> pd.Series:
