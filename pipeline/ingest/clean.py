@@ -189,8 +189,8 @@ def _row_unreadable(w: Work) -> None:
 
 @rule("ID-NORM")
 def _id_norm(w: Work) -> None:
-    for col in w.columns("child"):
-        w.values[col], changed = per_unique(w.raw[col], normalise_child_id)
+    for col in w.columns("child"):  # string kernels over the whole column: cheaper than hashing
+        w.values[col], changed = normalise_child_id(w.raw[col])
         w.count("ID-NORM", int(changed.sum()))
 
 
@@ -198,10 +198,7 @@ def _id_norm(w: Work) -> None:
 def _code_norm(w: Work) -> None:
     code_cols = w.spec.get("codes", {})
     for col in w.columns("text"):
-        upper = col in code_cols
-        w.values[col], changed = per_unique(
-            w.raw[col], lambda u, upper=upper: normalise_code(u, upper=upper)
-        )
+        w.values[col], changed = normalise_code(w.raw[col], upper=col in code_cols)
         w.count("CODE-NORM", int(changed.sum()))
 
 
