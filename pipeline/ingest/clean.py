@@ -523,14 +523,35 @@ def _row_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     before they could overflow."""
     codes, distinct = np.zeros(len(frame), dtype=np.int64), 1
     for col in columns:
-        column, uniques = pd.factorize(frame[col], use_na_sentinel=True)
-        n = len(uniques) + 1
+        column, n = _column_codes(frame[col])
         if distinct * n >= 2**62:
             codes, uniques_so_far = pd.factorize(codes)
             distinct = len(uniques_so_far)
-        codes = codes * n + (column + 1)
+        codes = codes * n + column
         distinct *= n
     return codes
+
+
+_WHOLE_NUMBER = r"^(0|[1-9][0-9]{0,17})$"  # digits that read back as the same int64, one to one
+
+
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes 0..n-1 equal exactly where the values are (missing is a value of its own), and n.
+    Text written as a plain whole number (child IDs, mostly) is read as that number rather than
+    hashed as text; other text is hashed apart from it."""
+    if not pd.api.types.is_string_dtype(values):
+        column, uniques = pd.factorize(values, use_na_sentinel=True)
+        return column + 1, len(uniques) + 1
+    text = pa.array(values.array)
+    number = pc.fill_null(pc.match_substring_regex(text, _WHOLE_NUMBER), False)
+    number = number.to_numpy(zero_copy_only=False)
+    keys = np.zeros(len(values), dtype=np.int64)
+    keys[number] = pc.cast(text.filter(pa.array(number)), pa.int64()).to_numpy(zero_copy_only=False)
+    if not number.all():  # other text (and missing) below zero, numbered apart from the numbers
+        other, _ = pd.factorize(values[~number], use_na_sentinel=False)
+        keys[~number] = -1 - other
+    column, uniques = pd.factorize(keys)
+    return column, len(uniques)
 
 
 def _isin(values: pd.Series, allowed: pd.Index) -> pd.Series:
