@@ -221,8 +221,8 @@ def _runs(measure, n: int) -> list[dict]:
 
 
 def _median(results: list[dict], key: str) -> tuple[float, float, float]:
-    values = [r[key] for r in results]
-    return statistics.median(values), min(values), max(values)
+    """Median, min and max of one figure over the runs."""
+    return _spread([r[key] for r in results])
 
 
 def run(national: bool, report: bool, month: str = "2017-01", runs: int = 3) -> list[dict]:
@@ -283,10 +283,12 @@ def run(national: bool, report: bool, month: str = "2017-01", runs: int = 3) -> 
                 f"({cleaning[0]['files']} files)",
             )
         )
+        if key != "national":
+            continue
         floor = _runs(lambda raw_dir=raw_dir: time_duckdb(raw_dir, month), runs)
         if floor[0] is None:
             print("DuckDB not installed (pip install -e '.[bench]'): no side-by-side floor")
-        elif key == "national":
+        else:
             wall = _median(floor, "duckdb_s")
             rows.append(
                 dict(
@@ -311,6 +313,7 @@ def run(national: bool, report: bool, month: str = "2017-01", runs: int = 3) -> 
 
 
 def _spread(values: list[float]) -> tuple[float, float, float]:
+    """Median, min and max."""
     return statistics.median(values), min(values), max(values)
 
 

@@ -1,6 +1,7 @@
 """Value normalisers for cleaning: each reads raw text into a typed value and says which cells it
-changed and which it could not read. Vectorised, and applied to the distinct values of a column
-only (`per_unique`): extracts repeat the same dates, codes and IDs many times.
+changed and which it could not read. Vectorised: IDs and codes by string kernels over the whole
+column; dates and numbers through the distinct values of a column only (`per_unique`), extracts
+repeating the same dates many times, with canonical dates read from their digits.
 """
 
 from __future__ import annotations
