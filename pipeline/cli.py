@@ -165,7 +165,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from pipeline import bench
 
     return bench.main(
-        (["--national"] if args.national else []) + (["--report"] if args.report else [])
+        (["--national"] if args.national else [])
+        + (["--report"] if args.report else [])
+        + ["--runs", str(args.runs)]
     )
 
 
@@ -261,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--national", action="store_true", help="also measure at national scale (slow)")
     p.add_argument("--report", action="store_true", help="also time the 12-month batch run")
+    p.add_argument("--runs", type=int, default=3, help="runs of each figure (median, spread)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -189,8 +189,8 @@ def _row_unreadable(w: Work) -> None:
 
 @rule("ID-NORM")
 def _id_norm(w: Work) -> None:
-    for col in w.columns("child"):
-        w.values[col], changed = per_unique(w.raw[col], normalise_child_id)
+    for col in w.columns("child"):  # string kernels over the whole column: cheaper than hashing
+        w.values[col], changed = normalise_child_id(w.raw[col])
         w.count("ID-NORM", int(changed.sum()))
 
 
@@ -198,10 +198,7 @@ def _id_norm(w: Work) -> None:
 def _code_norm(w: Work) -> None:
     code_cols = w.spec.get("codes", {})
     for col in w.columns("text"):
-        upper = col in code_cols
-        w.values[col], changed = per_unique(
-            w.raw[col], lambda u, upper=upper: normalise_code(u, upper=upper)
-        )
+        w.values[col], changed = normalise_code(w.raw[col], upper=col in code_cols)
         w.count("CODE-NORM", int(changed.sum()))
 
 
@@ -504,15 +501,57 @@ def _cell_audit_empty() -> pd.DataFrame:
 
 
 def _duplicated(frame: pd.DataFrame, columns: list[str], keep) -> pd.Series:
-    """DataFrame.duplicated, made fast: hash rows first, compare exactly only where hashes repeat."""
-    if frame.empty:
-        return pd.Series(False, index=frame.index)
-    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
-    candidates = hashes.duplicated(keep=False)
+    """DataFrame.duplicated over `columns` (missing equals missing), made fast: rows can only be
+    equal where their child and their dates and numbers are, so those cheap columns are compared
+    first and the text columns only on the rows that repeat them."""
     out = pd.Series(False, index=frame.index)
+    if frame.empty:
+        return out
+    cheap = [c for c in columns if c == "CHILD" or not pd.api.types.is_string_dtype(frame[c])]
+    codes = pd.Series(_row_codes(frame, cheap or columns))
+    if len(cheap) in (0, len(columns)):
+        return pd.Series(codes.duplicated(keep=keep).to_numpy(), index=frame.index)
+    candidates = codes.duplicated(keep=False).to_numpy()
     if candidates.any():
-        out.loc[candidates] = frame.loc[candidates, columns].duplicated(keep=keep)
+        out.iloc[candidates] = frame.loc[candidates, columns].duplicated(keep=keep).to_numpy()
     return out
+
+
+def _row_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per row, equal exactly where the rows' values in `columns` are: each column
+    factorised (missing a value of its own), the codes combined column by column and renumbered
+    before they could overflow."""
+    codes, distinct = np.zeros(len(frame), dtype=np.int64), 1
+    for col in columns:
+        column, n = _column_codes(frame[col])
+        if distinct * n >= 2**62:
+            codes, uniques_so_far = pd.factorize(codes)
+            distinct = len(uniques_so_far)
+        codes = codes * n + column
+        distinct *= n
+    return codes
+
+
+_WHOLE_NUMBER = r"^(0|[1-9][0-9]{0,17})$"  # digits that read back as the same int64, one to one
+
+
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes 0..n-1 equal exactly where the values are (missing is a value of its own), and n.
+    Text written as a plain whole number (child IDs, mostly) is read as that number rather than
+    hashed as text; other text is hashed apart from it."""
+    if not pd.api.types.is_string_dtype(values):
+        column, uniques = pd.factorize(values, use_na_sentinel=True)
+        return column + 1, len(uniques) + 1
+    text = pa.array(values.array)
+    number = pc.fill_null(pc.match_substring_regex(text, _WHOLE_NUMBER), False)
+    number = number.to_numpy(zero_copy_only=False)
+    keys = np.zeros(len(values), dtype=np.int64)
+    keys[number] = pc.cast(text.filter(pa.array(number)), pa.int64()).to_numpy(zero_copy_only=False)
+    if not number.all():  # other text (and missing) below zero, numbered apart from the numbers
+        other, _ = pd.factorize(values[~number], use_na_sentinel=False)
+        keys[~number] = -1 - other
+    column, uniques = pd.factorize(keys)
+    return column, len(uniques)
 
 
 def _isin(values: pd.Series, allowed: pd.Index) -> pd.Series:

@@ -1,12 +1,15 @@
 """Value normalisers for cleaning: each reads raw text into a typed value and says which cells it
-changed and which it could not read. Vectorised, and applied to the distinct values of a column
-only (`per_unique`): extracts repeat the same dates, codes and IDs many times.
+changed and which it could not read. Vectorised: IDs and codes by string kernels over the whole
+column; dates and numbers through the distinct values of a column only (`per_unique`), extracts
+repeating the same dates many times, with canonical dates read from their digits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 ALTERNATIVE_FORMATS = [  # (strptime format, carries a time of day); canonical dd/mm/yyyy is tried first
@@ -48,17 +51,29 @@ def parse_dates(
     dd/mm/yyyy HH:MM for a timed value in a date-time column.
     """
     s = raw.str.strip().mask(lambda x: x == "", pd.NA)
-    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]")
+    out = _shaped_dates(s, with_time=False)
+    shaped_stamps = _shaped_dates(s, with_time=True) if keep_time else None
+    rest = s.notna() & out.isna()
+    if keep_time:
+        rest &= shaped_stamps.isna()  # read below; the date-only format reads none of them
+    if rest.any():  # any other text the canonical format may still read (e.g. '1/2/2016')
+        out = out.mask(
+            rest,
+            pd.to_datetime(s[rest], format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]"),
+        )
     timed = pd.Series(False, index=s.index)
     canonical = out.notna()
     todo = s.notna() & out.isna()
-    if keep_time and todo.any():  # fast path: canonical 'dd/mm/yyyy HH:MM', mostly distinct values
-        stamps = _canonical_datetimes(s[todo])
-        idx = stamps.index[stamps.notna()]
-        out.loc[idx] = stamps.loc[idx]
-        timed.loc[idx] = True
-        canonical.loc[idx] = True
-        todo.loc[idx] = False
+    if keep_time and todo.any():  # canonical 'dd/mm/yyyy HH:MM', mostly distinct values
+        stamps = shaped_stamps[todo]
+        rest = stamps.isna()
+        if rest.any():
+            stamps = stamps.mask(rest, _canonical_datetimes(s[todo][rest]))
+        hit = stamps.notna().reindex(s.index, fill_value=False)
+        out = out.mask(hit, stamps.reindex(s.index))
+        timed |= hit
+        canonical |= hit
+        todo &= ~hit
     for fmt, has_time in ALTERNATIVE_FORMATS:
         if not todo.any():
             break
@@ -86,6 +101,44 @@ def parse_dates(
         timed = pd.Series(False, index=s.index)
     changed = (out.notna() & ~canonical) | _changed(raw, s)
     return out, changed & out.notna(), timed, todo
+
+
+SHAPES = {  # the canonical forms, read from their digits (ASCII only)
+    False: r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$",
+    True: r"^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}$",
+}
+YEARS = (1678, 2261)  # whole years a datetime64[ns] holds; other years take the general parser
+
+
+def _shaped_dates(s: pd.Series, with_time: bool) -> pd.Series:
+    """Values written exactly 'dd/mm/yyyy' (or 'dd/mm/yyyy HH:MM') read by arithmetic on their
+    digits, whole column at once: datetime64[ns], NaT for any other text and for digits that are
+    not a calendar date or time (those are left to the general parser, which decides them)."""
+    out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+    text = pa.array(s.array)  # the column as Arrow, no copy
+    shaped = pc.fill_null(pc.match_substring_regex(text, SHAPES[with_time]), False)
+    rows = np.flatnonzero(shaped.to_numpy(zero_copy_only=False))
+    if len(rows):
+        text = text.filter(shaped)
+        day, month, year = _digits(text, 0, 2), _digits(text, 3, 5), _digits(text, 6, 10)
+        ok = (year >= YEARS[0]) & (year <= YEARS[1]) & (month >= 1) & (month <= 12) & (day >= 1)
+        months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+        dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0)
+        ok &= dates.astype("datetime64[M]") == months  # e.g. 31/02 runs into March
+        stamps = dates.astype("datetime64[ns]")
+        if with_time:
+            hours, minutes = _digits(text, 11, 13), _digits(text, 14, 16)
+            ok &= (hours < 24) & (minutes < 60)
+            stamps = stamps + ((hours * 60 + minutes) * 60_000_000_000).astype("timedelta64[ns]")
+        out[rows[ok]] = stamps[ok]
+    return pd.Series(out, index=s.index)
+
+
+def _digits(text: pa.Array, start: int, stop: int) -> np.ndarray:
+    """The number written in characters start:stop of each (ASCII-digit) value."""
+    return pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64()).to_numpy(
+        zero_copy_only=False
+    )
 
 
 def _canonical_datetimes(s: pd.Series) -> pd.Series:
