@@ -36,6 +36,12 @@ class Settings:
     sdq_window_months: int = 36
     restricted_folder: str | None = None  # child-level lists; default: restricted/ beside outputs/
     caveats: dict[str, str] = field(default_factory=dict)  # "YYYY-MM" -> a data caveat shown
+    # where children live: the LA's own local-authority district codes (ONS, e.g. E08000026) and
+    # the distance from home that the scorecard counts (DfE publishes "more than 20 miles")
+    la_area_codes: tuple[str, ...] = ()
+    distance_miles: float = 20.0
+    # UASC: the National Transfer Scheme threshold, % of the child population (REFERENCE)
+    uasc_nts_pct: float = 0.1
     targets: dict[str, float] = field(default_factory=dict)
     benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
     # per benchmark: who and when, as the reports name it ("England, year to March 2025")
@@ -66,6 +72,9 @@ _SCHEMA: dict[tuple[str, str], tuple[str, type | tuple[type, ...], tuple[float, 
     ("sdq", "targeting_threshold"): ("sdq_threshold", int, (0, 40)),
     ("sdq", "analysis_window_months"): ("sdq_window_months", int, (6, 240)),
     ("privacy", "restricted_folder"): ("restricted_folder", str, None),
+    ("geography", "la_area_codes"): ("la_area_codes", list, None),
+    ("geography", "distance_miles"): ("distance_miles", (int, float), (0.1, 500)),
+    ("uasc", "national_transfer_scheme_pct"): ("uasc_nts_pct", (int, float), (0, 10)),
 }
 _FREE_SECTIONS = {"targets", "benchmarks", "caveats"}
 
@@ -141,9 +150,12 @@ def settings_from_dict(raw: dict, source: str = "dict") -> Settings:
             problems.append(f"caveats.{month}: expected the caveat as text")
             continue
         caveats[str(parse_month(month))] = text.strip()
+    for code in values.get("la_area_codes", []) or []:
+        if not (isinstance(code, str) and len(code) == 9 and code[0] in "EWSN"):
+            problems.append(f"geography.la_area_codes: {code!r} is not a 9-character ONS area code")
     if problems:
         raise ConfigError(f"{source}:\n" + "\n".join(f"  - {p}" for p in problems))
-    for group in ("breakdown", "other_unplanned", "planned", "status_change"):
+    for group in ("breakdown", "other_unplanned", "planned", "status_change", "la_area_codes"):
         if group in values:
             values[group] = tuple(values[group])
     return Settings(

@@ -19,8 +19,10 @@ def _pairs(specs):
 
 def test_environment_mirrors_pyproject():
     project = tomllib.loads((repo_root() / "pyproject.toml").read_text())["project"]
-    wanted = _pairs(project["dependencies"] + project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    wanted = _pairs(project["dependencies"] + extras["dev"] + extras["bench"])
     text = (repo_root() / "environment.yml").read_text()
     deps = text.split("dependencies:", 1)[1].splitlines()
-    conda = _pairs(line.strip()[2:] for line in deps if re.match(r"^\s{2}- [A-Za-z]", line))
+    # conda packages (two-space items) and those conda-forge lacks, under pip (six-space items)
+    conda = _pairs(line.strip()[2:] for line in deps if re.match(r"^(\s{2}|\s{6})- [A-Za-z]", line))
     assert conda == wanted
