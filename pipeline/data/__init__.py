@@ -1,6 +1,7 @@
 """The pack's facts as data, each file parsed once: code lists per collection year (codes.toml),
 table specifications (tables.toml), cleaning rules (rules.toml), the indicator register
-(indicators.toml) and the domain definitions (definitions.toml)."""
+(indicators.toml), the domain definitions (definitions.toml) and the scorecard's themes
+(scorecard.toml)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,8 @@ def indicators() -> dict[str, dict]:
 def definitions() -> dict:
     """Domain definitions (short breaks, temporary placements, groups, bands ...)."""
     return load("definitions")
+
+
+def scorecard() -> dict:
+    """The corporate parenting scorecard's themes and breakdowns (scorecard.toml)."""
+    return load("scorecard")

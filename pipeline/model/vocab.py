@@ -123,6 +123,24 @@ def sex_group(sex: pd.Series) -> pd.Series:
     )
 
 
+ETHNICITY_GROUPS: dict[str, tuple[str, ...]] = {
+    label: tuple(letters) for label, letters in definitions()["ethnicity"].items()
+}
+ETHNICITY_UNKNOWN = "Not known"
+
+
+def ethnicity_group(ethnic: pd.Series) -> pd.Series:
+    """Header ETHNIC codes as DfE's ethnicity groups, by first letter (ordered categorical;
+    blank or unrecognised codes are "Not known")."""
+    order = list(ETHNICITY_GROUPS)
+    of_letter = {c: order.index(g) for g, letters in ETHNICITY_GROUPS.items() for c in letters}
+    first = pd.Series(ethnic, dtype="str").str.strip().str.upper().str[:1]
+    code = _by_distinct(first, of_letter, order.index(ETHNICITY_UNKNOWN))
+    return pd.Series(
+        pd.Categorical.from_codes(code.astype(int), categories=order), index=first.index
+    )
+
+
 AGE_BANDS: dict[str, dict[str, tuple[int, int]]] = {
     scheme: {band: tuple(ages) for band, ages in bands.items()}
     for scheme, bands in definitions()["age_bands"].items()

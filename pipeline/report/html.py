@@ -19,8 +19,9 @@ from IPython.display import HTML
 
 from pipeline.analyses.headlines import headline_figures
 from pipeline.config import Settings
+from pipeline.indicators import wide
 from pipeline.ingest.quality import Verdict
-from pipeline.report import words
+from pipeline.report import charts, words
 from pipeline.report.suppression import fmt_count, fmt_value, is_small
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -313,3 +314,42 @@ def quality_tiles(summary: dict, past: pd.DataFrame, verdict: Verdict, settings:
             Tile("Values blanked (row kept)", f"{blanked:,}"),
         ]
     )
+
+
+def theme_tiles(
+    series: pd.DataFrame, ids: list[str], month: str, settings: Settings, published=None
+):
+    """The tiles of one scorecard theme (no key-messages box: the scorecard has one at the top)
+    and one commentary sentence per figure."""
+    figures = headline_figures(series, ids, month, settings, published)
+    rows = list(figures.itertuples(index=False))
+    return tiles([headline_tile(r, settings) for r in rows]), [
+        words.headline_sentence(r, settings) for r in rows
+    ]
+
+
+def trends(series: pd.DataFrame, ids, settings: Settings) -> HTML:
+    """24-month trend charts of `ids` from a tidy series, each with its alt text. A trend is not
+    drawn when a month's figure rests on a small count (the line would show it), nor when
+    fewer than three months have a figure; the page says so instead."""
+    parts = []
+    for ind in ids:
+        rows = series[series["indicator"] == ind].sort_values("period_end")
+        if rows["value"].notna().sum() < 3:
+            continue
+        label = words.indicator_label(ind)
+        unit = words.indicator_unit(ind)
+        counts = rows["value"] if unit == "count" else rows["numerator"]
+        if any(is_small(v, settings) for v in counts) or any(
+            is_small(v, settings) for v in rows["denominator"]
+        ):
+            parts.append(callout(words.trend_withheld(label, settings)).data)
+            continue
+        trend = wide(rows)
+        parts.append(
+            show_figure(
+                charts.indicator_trend(trend, ind, settings, words.unit_axis(unit)),
+                alt=words.trend_alt(label, unit, trend.set_index("period_end")[ind]),
+            ).data
+        )
+    return HTML("".join(parts))

@@ -28,7 +28,7 @@ def fmt_count(n, settings: Settings) -> str:
 
 
 def fmt_value(value, unit: str, settings: Settings, numerator=None, denominator=None) -> str:
-    """An indicator value by its unit (count, percent, rate_per_10k, score, hours); withheld
+    """An indicator value by its unit (count, percent, rate_per_10k, score, hours, days); withheld
     ('*') when built on a suppressed count."""
     if unit == "count":
         return fmt_count(value, settings)
@@ -40,6 +40,8 @@ def fmt_value(value, unit: str, settings: Settings, numerator=None, denominator=
         return f"{float(value):.1f}%"
     if unit == "hours":
         return hours_minutes(value)
+    if unit == "days":
+        return f"{float(value):,.0f} days"
     return f"{float(value):.1f}"
 
 

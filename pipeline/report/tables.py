@@ -327,3 +327,98 @@ def return_interviews(s: MonthSummary, settings: Settings) -> pd.DataFrame:
     )
     derived = [(i, 2, [0, i]) for i in range(1, n)]
     return _attach(out, layout, [(i, 1) for i in range(n)], derived)
+
+
+# ------------------------------------------------------------------ corporate parenting scorecard
+
+
+def breakdown(frame: pd.DataFrame, label: str, settings: Settings) -> pd.DataFrame:
+    """Who is in care by one breakdown (`analyses.scorecard.breakdown`): children looked after
+    at R and, when the frame has them, those who started in the year, each with its share and
+    an all-children row; small counts hidden and enough others withheld that none can be
+    worked back from the totals."""
+    columns = [c for c in ("looked_after", "entrants") if c in frame]
+    titles = {"looked_after": "Looked after", "entrants": "Started in the last 12 months"}
+    n = len(frame)
+    layouts, states, totals = [], [], []
+    for c in columns:
+        values = [int(v) for v in frame[c]]
+        totals.append(sum(values))
+        layout = disclosure.breakdown_layout(n)
+        layouts.append(layout)
+        states.append(disclosure.protect(layout, [*values, totals[-1]], settings))
+    out = {label: [*frame["group"].astype("str"), "All children"]}
+    positions, derived = [], []
+    for j, c in enumerate(columns):
+        values = [*frame[c].astype("int64"), totals[j]]
+        count_col, share_col = 1 + 2 * j, 2 + 2 * j
+        out[titles[c]] = disclosure.marks(values, states[j], settings)
+        shares = []
+        for g, (v, state) in enumerate(zip(values, states[j], strict=True)):
+            total_ok = states[j][n] == disclosure.SHOWN
+            shown = state == disclosure.SHOWN and total_ok and totals[j] > 0
+            shares.append(
+                f"{100 * v / totals[j]:.0f}%" if shown else ("-" if not totals[j] else "*")
+            )
+            if g < n:
+                derived.append((g, share_col, [j * (n + 1) + g, j * (n + 1) + n]))
+        out["Share" if len(columns) == 1 else f"Share ({titles[c].lower()})"] = shares
+        positions += [(g, count_col) for g in range(n + 1)]
+    table = pd.DataFrame(out)
+    return _attach(table, disclosure.combine(*layouts), positions, derived)
+
+
+def ceased_reasons(figures: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Why children left care in the year (the `ceased_<group>_pct` headline rows): periods
+    ending by reason group, share, and the total; protected like any breakdown."""
+    rows = figures[figures["indicator"].str.startswith("ceased_")]
+    counts = [int(v) for v in rows["numerator"].fillna(0)]
+    total = int(rows["denominator"].dropna().max()) if rows["denominator"].notna().any() else 0
+    n = len(counts)
+    layout = disclosure.breakdown_layout(n)
+    states = disclosure.protect(layout, [*counts, total], settings)
+    reason = [lab.split(": ", 1)[-1] for lab in rows["label"]]
+    shares = [
+        f"{100 * v / total:.0f}%"
+        if total and s == disclosure.SHOWN and states[n] == disclosure.SHOWN
+        else ("-" if not total else "*")
+        for v, s in zip([*counts, total], states, strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "Reason care ended": [*(r[:1].upper() + r[1:] for r in reason), "All reasons"],
+            "Periods of care": disclosure.marks([*counts, total], states, settings),
+            "Share": shares,
+        }
+    )
+    derived = [(g, 2, [g, n]) for g in range(n)]
+    return _attach(table, layout, [(g, 1) for g in range(n + 1)], derived)
+
+
+def rates_by_group(
+    frame: pd.DataFrame, group_label: str, n_label: str, k_label: str, settings: Settings
+) -> pd.DataFrame:
+    """Rates k of n by group with 95% intervals, the all-groups row last (`frame` columns:
+    group, n, k; its last row is the all-groups figure, which may be less than the sum when a
+    person can fall in two groups). Small counts hidden, others withheld so that none can be
+    worked back; rates withheld with their counts."""
+    groups, total = frame.iloc[:-1], frame.iloc[-1]
+    st = disclosure.protect_rates(groups["n"], groups["k"], settings, k_all=int(total["k"]))
+    rows = []
+    for g, r in enumerate(frame.itertuples(index=False)):
+        last = g == len(frame) - 1
+        n_state, k_state = (st.n_all, st.k_all) if last else (st.n[g], st.k[g])
+        shown = st.rate_shown(None if last else g)
+        lo, hi = (float(x) for x in np.ravel(wilson_pct(r.k, r.n)))
+        rows.append(
+            {
+                group_label: r.group,
+                n_label: _mark(r.n, n_state, settings),
+                k_label: _mark(r.k, k_state, settings),
+                "Rate": "-" if not r.n else (f"{100 * r.k / r.n:.1f}%" if shown else "*"),
+                "95% interval": "-" if not r.n else (f"{lo:.1f}% to {hi:.1f}%" if shown else "*"),
+            }
+        )
+    out = pd.DataFrame(rows)
+    rows_ = list(range(len(out)))
+    return _attach(out, st.layout, st.positions(rows_, 1, 2), _row_rates(len(out), (3, 4)))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline import data
 from pipeline.analyses.disruption_sdq import (
     MIN_EVENTS,
     MIN_GROUP_N,
@@ -26,8 +27,9 @@ from pipeline.analyses.disruption_sdq import (
 )
 from pipeline.analyses.missing_trends import Comparison, MonthAgainstRecent, MonthSummary
 from pipeline.config import Settings
+from pipeline.indicators.register import RAG_AMBER_BAND
 from pipeline.ingest.quality import Problem, Verdict
-from pipeline.model import vocab
+from pipeline.model import reviews, vocab
 from pipeline.report.suppression import fmt_count, fmt_value, hours_minutes, is_small
 from pipeline.report.tables import band_states
 from pipeline.stats import wilson
@@ -54,6 +56,8 @@ def describe_change(
             return f"{int(round(v)):,}"
         if unit == "hours":
             return f"{v:.1f} hours"
+        if unit == "days":
+            return f"{v:,.0f} days"
         return f"{v:.1f}" if exact else f"{v:g}"
 
     def missing(v):
@@ -216,6 +220,11 @@ def glossary(keys: list[str], settings: Settings) -> list[tuple[str, str]]:
         "rhi_hours": vocab.MISSING["return_interview_hours"],
         "threshold": settings.suppression_threshold,
         "below_threshold": settings.suppression_threshold - 1,
+        "first_review_days": reviews.FIRST_WORKING_DAYS,
+        "second_review_months": reviews.SECOND_MONTHS,
+        "later_review_months": reviews.LATER_MONTHS,
+        "amber_band": f"{100 * RAG_AMBER_BAND:g}",
+        "uasc_nts_pct": f"{settings.uasc_nts_pct:g}",
     }
     entries = _glossary()
     return [
@@ -857,4 +866,66 @@ def missing_before_disruption(linked: pd.DataFrame, ref_date, settings: Settings
         f"{k} of {n} placements that broke down in the last 12 months ({100 * k / n:.0f}%, 95% "
         f"interval {100 * lo[0]:.0f}% to {100 * hi[0]:.0f}%) had a missing episode in the 30 days "
         "before the breakdown."
+    )
+
+
+def direction(row, settings: Settings) -> str:
+    """The direction of travel of a headline figure in words, against last month and a year ago
+    as published ('Better than last month, 65.8%; about the same as a year ago, 66.0%'); a
+    move the figure cannot bear is 'about the same' (`_compared`)."""
+    parts = []
+    for name, before, count in (
+        ("last month", row.previous, row.previous_numerator),
+        ("a year ago", row.year_ago, row.year_ago_numerator),
+    ):
+        if pd.isna(before) or pd.isna(row.value):
+            continue
+        if is_small(before if row.unit == "count" else count, settings):
+            continue
+        parts.append(_compared(row, before, name, settings))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] if text else "-"
+
+
+def indicator_label(indicator: str) -> str:
+    """An indicator's label from the register."""
+    return data.indicators().get(indicator, {}).get("label", indicator)
+
+
+def indicator_unit(indicator: str) -> str:
+    return data.indicators().get(indicator, {}).get("unit", "count")
+
+
+_AXIS = {
+    "percent": "%",
+    "count": "Number",
+    "days": "Days",
+    "hours": "Hours",
+    "rate_per_10k": "Per 10,000 children",
+    "score": "Score",
+}
+
+
+def unit_axis(unit: str) -> str:
+    """A chart's y-axis label for a unit."""
+    return _AXIS.get(unit, "")
+
+
+def trend_alt(label: str, unit: str, values: pd.Series) -> str:
+    """Alt text of a monthly trend (`values` indexed by month end): what it shows and how it
+    moved from its first month with a figure to its last."""
+    shown = values.dropna()
+    first, last = shown.iloc[0], shown.iloc[-1]
+    since = pd.Timestamp(shown.index[0]).strftime("%B %Y")
+    return (
+        f"Line chart of {label[:1].lower() + label[1:]} month by month, with its target and "
+        "benchmarks where set. "
+        + describe_change("The figure", last, first, unit=unit, since=since)
+    )
+
+
+def trend_withheld(label: str, settings: Settings) -> str:
+    return (
+        f"{label}: the monthly trend is not drawn, because some months rest on fewer than "
+        f"{settings.suppression_threshold} children and the line would show them."
     )

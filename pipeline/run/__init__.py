@@ -3,6 +3,16 @@
 
 PARAMETERS are the notebook parameters the batch passes, in the order each notebook's
 `parameters` cell declares them (`config_path`: the settings file, validated by the batch
-before any notebook runs)."""
+before any notebook runs). LEAD_REPORT is the report a reader opens first (the scorecard): the
+index and every report's links list it first, the rest in run order."""
 
 PARAMETERS = ("month", "raw_root", "processed_root", "output_root", "config_path")
+LEAD_REPORT = "04_corporate_parenting_scorecard"
+
+
+def reading_order(stems) -> list:
+    """Report names (or paths, by their stem) with LEAD_REPORT first, the rest in run order."""
+    items = list(stems)
+    stem = [getattr(i, "stem", i) for i in items]
+    order = sorted(range(len(items)), key=lambda i: (stem[i] != LEAD_REPORT, stem[i]))
+    return [items[i] for i in order]

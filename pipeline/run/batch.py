@@ -37,7 +37,7 @@ from pipeline.io import (
     swap_in,
 )
 from pipeline.paths import resolve
-from pipeline.run import PARAMETERS
+from pipeline.run import PARAMETERS, reading_order
 from pipeline.run.failed import mark_failed, read_failure
 from pipeline.run.kernel import WarmKernel
 from pipeline.run.lock import batch_lock
@@ -188,7 +188,7 @@ def run_month(
             "config_path": str(config_path) if config_path.is_file() else "",
         }
         parameters = {name: roots[name] for name in PARAMETERS}
-        siblings = [(nb.stem, notebook_title(nb)) for nb in notebooks]
+        siblings = [(nb.stem, notebook_title(nb)) for nb in reading_order(notebooks)]
         for notebook in notebooks:
             result.notebook = notebook.name
             check_parameters(notebook, parameters)

@@ -19,6 +19,7 @@ from pipeline.report import words
 from pipeline.report.charts import PALETTE
 from pipeline.report.html import headline_tile, key_messages, render_page, tiles
 from pipeline.report.suppression import fmt_value, is_small
+from pipeline.run import reading_order
 from pipeline.run.failed import not_updated_text, read_failure
 from pipeline.run.published import read_published
 from pipeline.run.render import notebook_title
@@ -126,7 +127,7 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
                 "cells": [_shown(mine.loc[i], settings) if i in mine.index else "-" for i in shown],
                 "links": [
                     {"href": f"{folder.name}/{p.name}", "title": titles.get(p.stem, p.stem)}
-                    for p in sorted(folder.glob("*.html"))
+                    for p in reading_order(folder.glob("*.html"))
                 ],
             }
         )

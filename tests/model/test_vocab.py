@@ -112,3 +112,17 @@ def test_definitions_placement_groups_do_not_overlap():
     assert set(vocab.ADOPTION_SAME_CARER) | set(vocab.ADOPTION_NEW_CARER) <= set(
         vocab.PLACE_GROUPS["adoption"]
     )
+
+
+def test_ethnicity_groups_by_first_letter_with_chinese_as_other_and_refused_not_known():
+    import pandas as pd
+
+    from pipeline.model import vocab
+
+    got = vocab.ethnicity_group(pd.Series(["WBRI", "mwbc", "APKN", "BAFR", "CHNE", "OOTH",
+                                           "REFU", "NOBT", None, "", "XXXX"], dtype="str"))  # fmt: skip
+    assert got.tolist() == [
+        "White", "Mixed", "Asian", "Black", "Other", "Other",
+        "Not known", "Not known", "Not known", "Not known", "Not known",
+    ]  # fmt: skip
+    assert list(got.cat.categories) == ["White", "Mixed", "Asian", "Black", "Other", "Not known"]

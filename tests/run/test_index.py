@@ -69,3 +69,14 @@ def test_index_is_a_dashboard_of_the_latest_month(tmp_path):
     assert "Misses the target of 9.0%" in page and "Off target" in page
     assert "href='2017-01/kpis.csv'" in page
     assert "from 12.0% to 10.0%" in page  # sparkline text as the page shows figures
+
+
+def test_the_scorecard_is_listed_first_then_the_reports_in_run_order():
+    from pathlib import Path
+
+    from pipeline.run import LEAD_REPORT, reading_order
+
+    names = ["01_clean_extracts", "02_placement_disruption_sdq", "03_missing", LEAD_REPORT]
+    assert reading_order(names) == [LEAD_REPORT, *names[:3]]
+    paths = [Path(f"x/{n}.html") for n in reversed(names)]
+    assert [p.stem for p in reading_order(paths)] == [LEAD_REPORT, *names[:3]]

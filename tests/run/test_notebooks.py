@@ -13,11 +13,12 @@ from pipeline.run import PARAMETERS
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_the_three_reports_exist():
+def test_the_four_reports_exist():
     assert [p.stem for p in NOTEBOOKS] == [
         "01_clean_extracts",
         "02_placement_disruption_sdq",
         "03_missing_episode_trends",
+        "04_corporate_parenting_scorecard",
     ]
 
 
