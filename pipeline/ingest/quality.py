@@ -76,6 +76,42 @@ def rules_frame(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(summary.get("rules", []), columns=columns)
 
 
+WORST_OFFENDERS = 10
+
+
+def worst_offenders(summary: dict, previous: dict | None = None, n: int = WORST_OFFENDERS):
+    """The rules and tables that account for most of the month's faults: one row per (rule,
+    table) with the records it touched (rows for row rules, cells for blanked cells), its share
+    of all touched records, the same figure last month (NaN without one) and the change; the
+    `n` largest, largest first. Corrections (a value tidied, nothing lost) are left out: the
+    offenders are the faults that cost a row or a value, or that need a look."""
+
+    def touched(s: dict) -> pd.DataFrame:
+        rules = rules_frame(s).rename(columns={"rows": "records"})
+        cells = cells_frame(s).assign(action="blank").rename(columns={"cells": "records"})
+        both = pd.concat([rules, cells], ignore_index=True)
+        both = both[both["action"] != "correct"]
+        return both.groupby(["rule", "table", "action"], as_index=False, sort=False).agg(
+            description=("description", "first"), records=("records", "sum")
+        )
+
+    now = touched(summary)
+    total = now["records"].sum()
+    now["share_pct"] = 100 * now["records"] / total if total else 0.0
+    if previous is not None:
+        before = touched(previous)[["rule", "table", "action", "records"]]
+        now = now.merge(
+            before.rename(columns={"records": "previous"}),
+            on=["rule", "table", "action"],
+            how="left",
+        )
+        now["previous"] = now["previous"].fillna(0)
+    else:
+        now["previous"] = float("nan")
+    now["change"] = now["records"] - now["previous"]
+    return now.sort_values(["records", "rule"], ascending=[False, True], ignore_index=True).head(n)
+
+
 def history(processed_root: str | Path, month: str, n_months: int = 12) -> pd.DataFrame:
     """Totals per cleaned month up to `month` (months not cleaned yet are left out)."""
     end = parse_month(month)

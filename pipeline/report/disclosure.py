@@ -200,6 +200,17 @@ def nested_layout(parents: list[int]) -> Layout:
     return Layout(len(parents), tuple(sums))
 
 
+def two_way_layout(n_groups: int, n_parts: int) -> Layout:
+    """Groups split into parts (rows by columns) with row, column and grand totals. Base cell
+    g * n_parts + j is group g's part j. Figures: the cells row by row, then each group's total,
+    then each part's total, then the grand total."""
+    cells = tuple((g * n_parts + j,) for g in range(n_groups) for j in range(n_parts))
+    rows = tuple(tuple(g * n_parts + j for j in range(n_parts)) for g in range(n_groups))
+    cols = tuple(tuple(g * n_parts + j for g in range(n_groups)) for j in range(n_parts))
+    grand = (tuple(range(n_groups * n_parts)),)
+    return Layout(n_groups * n_parts, cells + rows + cols + grand)
+
+
 def cumulative_layout(n_scores: int) -> Layout:
     """Counts at each score (figures 0..n-1) and at or above each score (figures n..2n-1)."""
     at = tuple((s,) for s in range(n_scores))

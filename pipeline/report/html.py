@@ -170,8 +170,8 @@ def callout(text: str, kind: str = "info") -> HTML:
 
 
 def bullet_list(lines: list[str]) -> HTML:
-    """A bulleted list of sentences."""
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in lines)
+    """A bulleted list of sentences (empty ones left out)."""
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in lines if s)
     return HTML(f"<div class='lac-report'><ul>{items}</ul></div>")
 
 

@@ -82,6 +82,42 @@ def quality_cells(summary: dict) -> pd.DataFrame:
     )
 
 
+def quality_offenders(frame: pd.DataFrame) -> pd.DataFrame:
+    """The worst offenders (`ingest.quality.worst_offenders`): rule, table, what it did,
+    records touched, share of the month's faults, last month and the change. Record counts, not
+    children: shown whole."""
+    action = {"quarantine": "Set aside", "merge": "Merged", "correct": "Corrected",
+              "flag": "Flagged", "blank": "Cell blanked"}  # fmt: skip
+    no_history = frame["previous"].isna().all()
+    return pd.DataFrame(
+        {
+            "Rule": frame["rule"],
+            "Table": frame["table"],
+            "What it did": frame["action"].map(action).fillna(frame["action"]),
+            "What it checks": frame["description"],
+            "Records": frame["records"].map("{:,.0f}".format),
+            "Share of faults": frame["share_pct"].map("{:.0f}%".format),
+            "Last month": "-" if no_history else frame["previous"].map("{:,.0f}".format),
+            "Change": "-" if no_history else frame["change"].map("{:+,.0f}".format),
+        }
+    )
+
+
+def completeness(frame: pd.DataFrame) -> pd.DataFrame:
+    """Completeness of key fields (`analyses.completeness`): table, field, which records should
+    have it, how many do, blank, % complete. Record counts: shown whole."""
+    return pd.DataFrame(
+        {
+            "Table": frame["table"],
+            "Field": frame["field"],
+            "Expected for": frame["expected_for"],
+            "Records": frame["records"].map("{:,}".format),
+            "Blank": frame["blank"].map("{:,}".format),
+            "Complete": frame["complete_pct"].map(lambda v: "-" if pd.isna(v) else f"{v:.1f}%"),
+        }
+    )
+
+
 def _attach(frame: pd.DataFrame, layout: disclosure.Layout, positions, derived=()) -> pd.DataFrame:
     """Record what the table's counts add up to (no values) for the page's disclosure audit."""
     frame.attrs["disclosure"] = disclosure.structure(layout, positions, derived)
@@ -128,6 +164,39 @@ def rate_table(frame: pd.DataFrame, group_label: str, settings: Settings) -> pd.
     out = pd.DataFrame(rows)
     rows_ = list(range(len(out)))
     return _attach(out, st.layout, st.positions(rows_, 1, 2), _row_rates(len(out), (3, 4)))
+
+
+def three_plus_moves(frame: pd.DataFrame, group_label: str, settings: Settings) -> pd.DataFrame:
+    """Children with 3+ placements by group (`analyses.stability.three_plus_breakdown`), split
+    into those with an unplanned move in the year and those whose moves were all planned or a
+    change of status, with the totals; protected so that no hidden count can be worked back
+    from the row, column or grand totals."""
+    unplanned = [int(v) for v in frame["k_unplanned"]]
+    planned = [int(k) - u for k, u in zip(frame["k"], unplanned, strict=True)]
+    n = len(frame)
+    layout = disclosure.two_way_layout(n, 2)
+    cells = [v for pair in zip(unplanned, planned, strict=True) for v in pair]
+    values = [
+        *cells,
+        *(u + p for u, p in zip(unplanned, planned, strict=True)),
+        sum(unplanned),
+        sum(planned),
+        sum(unplanned) + sum(planned),
+    ]
+    states = disclosure.protect(layout, values, settings)
+    shown = disclosure.marks(values, states, settings)
+    cell = [shown[: 2 * n][i::2] for i in (0, 1)]
+    out = pd.DataFrame(
+        {
+            group_label: [*frame["group"].astype("str"), "All children"],
+            "With 3+ placements": [*shown[2 * n : 3 * n], shown[-1]],
+            "With an unplanned move": [*cell[0], shown[3 * n]],
+            "Planned moves only": [*cell[1], shown[3 * n + 1]],
+        }
+    )
+    positions = [(g, 2 + j) for g in range(n) for j in range(2)]
+    positions += [(g, 1) for g in range(n)] + [(n, 2), (n, 3), (n, 1)]
+    return _attach(out, layout, positions)
 
 
 def _pct(v) -> str:

@@ -750,6 +750,21 @@ def duration_caveat(s: MonthSummary) -> str:
     )
 
 
+def not_looked_after(s: MonthSummary, settings: Settings) -> str:
+    """Incidents recorded for children the extract does not show in care that day, explained
+    (they stay in the figures, as the missing table records them) or '' when there are none."""
+    if not s.not_looked_after:
+        return ""
+    n = fmt_count(s.not_looked_after, settings)
+    verb = "was" if s.not_looked_after == 1 else "were"
+    return (
+        f"{n} of this month's incidents {verb} recorded for a child the extract does not show "
+        "in care on that day. The missing table should hold children in care only, so this is "
+        "a recording problem for the missing-children coordinator to check; the incidents are "
+        "counted here as the table records them."
+    )
+
+
 def comparisons_intro(result: MonthAgainstRecent) -> str:
     """How many comparisons the page makes, how overdispersion is allowed for, and the
     threshold each must pass."""

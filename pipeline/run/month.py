@@ -38,6 +38,7 @@ class Month:
     quality: dict
     quality_history: pd.DataFrame
     verdict: quality.Verdict
+    previous_quality: dict | None  # the previous cleaned month's summary (None: first month)
     output_dir: Path
     context: RunContext
     _series: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -96,6 +97,7 @@ def open_month(
         quality=summary,
         quality_history=history,
         verdict=quality.verdict(summary, settings, previous),
+        previous_quality=previous,
         output_dir=building,
         context=context,
     )

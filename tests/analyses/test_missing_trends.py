@@ -254,3 +254,23 @@ def test_series_equals_per_month_computation(synth_model):
     incidents = np.r_[earlier, series["missing_incidents"].to_numpy()]
     expected = pd.Series(incidents).rolling(3).mean().iloc[2:].to_numpy()
     assert np.allclose(series["missing_incidents_3m"].to_numpy(), expected)
+
+
+def test_month_summary_counts_incidents_of_children_not_in_care_that_day():
+    """Child 1 in care from 1 January 2017; child 2 has no care episode at all. One missing
+    incident each on 10 January: both counted, one of them not looked after that day."""
+    import pandas as pd
+
+    from pipeline.analyses import missing_trends
+    from tests.builders import cleaned, missing_row, model_of, spell, tables_of
+
+    t = tables_of(spell(1, [("01/01/2017", "S", "U4")]))
+    t["missing"] = cleaned(
+        "missing",
+        [
+            missing_row("1", "M", "10/01/2017 10:00", "10/01/2017 12:00"),
+            missing_row("2", "M", "10/01/2017 10:00", "10/01/2017 12:00"),
+        ],
+    )
+    s = missing_trends.month_summary(model_of(t).missing, pd.Period("2017-01", freq="M"))
+    assert (s.incidents, s.not_looked_after) == (2, 1)

@@ -132,3 +132,31 @@ def test_empty_vanished_and_unrecognised_tables_carry_a_caveat():
     assert reasons[1].startswith("no records this month for missing, oc3")
     # without them, and with no previous month, nothing is said
     assert quality.verdict(_summary(), s).problems == ()
+
+
+def test_worst_offenders_rank_rules_and_tables_by_records_touched_against_last_month():
+    from pipeline.ingest.quality import worst_offenders
+
+    def summary(dup, bad_date, blanked):
+        return {
+            "rules": [
+                {"rule": "DATE-NORM", "table": "episodes", "action": "correct",
+                 "description": "tidied", "rows": 500},
+                {"rule": "DUP-EXACT", "table": "episodes", "action": "merge",
+                 "description": "dup", "rows": dup},
+                {"rule": "DATE-INVALID", "table": "missing", "action": "quarantine",
+                 "description": "bad date", "rows": bad_date},
+            ],
+            "cells": [{"rule": "CODE-INVALID", "table": "episodes", "column": "PLACE",
+                       "description": "bad code", "cells": blanked}],
+        }  # fmt: skip
+
+    out = worst_offenders(summary(30, 10, 60), summary(20, 10, 0), n=2)
+    # corrections (DATE-NORM, 500 rows) lose nothing and are left out; 60 + 30 + 10 = 100
+    assert out[["rule", "records", "previous", "change"]].values.tolist() == [
+        ["CODE-INVALID", 60, 0, 60],
+        ["DUP-EXACT", 30, 20, 10],
+    ]
+    assert out["share_pct"].tolist() == [60.0, 30.0]
+    first = worst_offenders(summary(30, 10, 60))
+    assert first["previous"].isna().all() and len(first) == 3

@@ -269,3 +269,11 @@ def test_key_messages_say_better_or_worse_by_polarity_with_target_and_benchmarks
     hidden = SimpleNamespace(**{**vars(row), "numerator": 3, "rag": "red"})
     out = words.key_messages([good, hidden], settings)
     assert len(out) == 1 and "better than last month" in out[0] and "Meets the target" in out[0]
+
+
+def test_incidents_of_children_not_in_care_that_day_are_explained_and_suppressed():
+    assert words.not_looked_after(month_summary(), ON) == ""
+    one = words.not_looked_after(month_summary(not_looked_after=1), ON)
+    assert one.startswith("<5 of this month's incidents was recorded for a child")
+    six = words.not_looked_after(month_summary(not_looked_after=6), ON)
+    assert six.startswith("6 of this month's incidents were recorded") and "counted" in six
