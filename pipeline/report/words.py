@@ -942,5 +942,5 @@ def trend_alt(label: str, unit: str, values: pd.Series) -> str:
 def trend_withheld(label: str, settings: Settings) -> str:
     return (
         f"{label}: the monthly trend is not drawn, because some months rest on fewer than "
-        f"{settings.suppression_threshold} children and the line would show them."
+        f"{settings.suppression_threshold} children or episodes and the line would show them."
     )
