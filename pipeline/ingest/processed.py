@@ -53,6 +53,20 @@ def clean_month(
     return result
 
 
+def clean_key(month: str, raw_dir: Path) -> str:
+    """The digest a month's processed folder is made from: its raw files and the code."""
+    raw_files = sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    return digest_files(raw_files, extra=f"{month}|{code_digest()}")
+
+
+def is_current(month: str, raw_dir: str | Path, processed_dir: str | Path) -> bool:
+    """Whether `processed_dir` was made from these raw files by this code (nothing to clean)."""
+    raw_dir, stamp = Path(raw_dir), Path(processed_dir) / ".fingerprint"
+    if not raw_dir.is_dir() or not stamp.is_file():
+        return False
+    return stamp.read_text(encoding="utf-8").strip() == clean_key(month, raw_dir)
+
+
 def ensure_clean(
     month: str, raw_dir: str | Path, processed_dir: str | Path, read: bool = True
 ) -> dict[str, pd.DataFrame] | None:
@@ -62,8 +76,7 @@ def ensure_clean(
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"{raw_dir}: no extract folder for {month}")
-    raw_files = sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
-    key = digest_files(raw_files, extra=f"{month}|{code_digest()}")
+    key = clean_key(month, raw_dir)
     stamp = processed_dir / ".fingerprint"
     if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == key:
         return read_processed(processed_dir) if read else None

@@ -58,8 +58,15 @@ def setup_style() -> None:
             "axes.grid": True,
             "grid.alpha": 0.3,
             "font.size": 10,
+            # laid out when drawn, so a chart is saved whole without a second, cropping pass
+            "figure.constrained_layout.use": True,
         }
     )
+
+
+MONTH_NOTE = (
+    "Each month as this month's extract gives it; earlier reports show the figures published then."
+)
 
 
 def month_axis(ax, period_ends, highlight: bool = True) -> None:
@@ -72,12 +79,11 @@ def month_axis(ax, period_ends, highlight: bool = True) -> None:
     keep = list(range(len(dates) - 1, -1, -step))[::-1]
     ax.set_xticks(dates.iloc[keep].to_list())
     ax.set_xticklabels([d.strftime("%b %Y") for d in dates.iloc[keep]], rotation=45, ha="right")
-    ax.set_xlabel("")
     if highlight:
         ax.axvline(dates.iloc[-1], color=PALETTE["grey"], lw=0.8, alpha=0.6)
-    ax.figure.text(
-        0.01, 0.005, "Each month as this month's extract gives it; earlier reports show the "
-        "figures published then.", fontsize=7, color=PALETTE["grey"], va="bottom",
+    # the note as the axis label, so the layout makes room for it below the month labels
+    ax.set_xlabel(
+        MONTH_NOTE, fontsize=7, color=PALETTE["grey"], loc="left"
     )  # fmt: skip
 
 

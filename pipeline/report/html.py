@@ -248,7 +248,7 @@ def show_figure(fig, alt: str) -> HTML:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", dpi=110)
+    fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return HTML(

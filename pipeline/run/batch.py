@@ -297,9 +297,15 @@ def _clean_job(month: str, raw_dir: str, processed_dir: str) -> str:
 def clean_months(months: list[str], raw_root: Path, processed_root: Path, jobs: int = 1) -> dict:
     """Clean every month before any notebook runs, so each month's data-quality history sees the
     months before it whatever order the workers take them in. With jobs > 1 the months are
-    cleaned in separate processes (cleaning is mostly Python-bound). Returns {month: error}."""
+    cleaned in separate processes (cleaning is mostly Python-bound); months already cleaned
+    from the same files by the same code are not handed to a process at all, so an unchanged
+    re-run starts none. Returns {month: error}."""
+    from pipeline.ingest.processed import is_current
+
     args = [
-        (m, str(raw_root / m), str(processed_root / m)) for m in months if (raw_root / m).is_dir()
+        (m, str(raw_root / m), str(processed_root / m))
+        for m in months
+        if (raw_root / m).is_dir() and not is_current(m, raw_root / m, processed_root / m)
     ]
     if jobs <= 1 or len(args) <= 1:
         errors = [_clean_job(*a) for a in args]

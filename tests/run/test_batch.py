@@ -284,3 +284,27 @@ def test_month_redone_when_an_earlier_months_data_changes(tmp_path):
     write_minimal_month(raw / "2016-12", EPISODE_ROW + EPISODE_ROW)
     again = run_batch(["2016-12", "2017-01"], **kwargs)
     assert [m.skipped for m in again.months] == [False, False]
+
+
+def test_months_already_cleaned_start_no_cleaning_process(tmp_path, monkeypatch):
+    """A re-run whose extracts and code are unchanged hands no month to a worker process: the
+    pool is not even created (it used to be, only to compare fingerprints)."""
+    import concurrent.futures
+
+    from pipeline.run.batch import clean_months
+
+    raw = _raw(tmp_path / "raw", "2016-12", "2017-01")
+    for month in ("2016-12", "2017-01"):
+        write_minimal_month(raw / month)
+    assert clean_months(["2016-12", "2017-01"], raw, tmp_path / "p", jobs=2) == {}
+    assert (tmp_path / "p" / "2017-01" / "quality.json").is_file()
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool was started on an unchanged re-run")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    assert clean_months(["2016-12", "2017-01"], raw, tmp_path / "p", jobs=2) == {}
+    for month in ("2016-12", "2017-01"):  # changed extracts are cleaned again, in the pool
+        write(raw / month, "notes.csv", "a,b\n1,2\n")
+    with pytest.raises(AssertionError, match="process pool"):
+        clean_months(["2016-12", "2017-01"], raw, tmp_path / "p", jobs=2)
