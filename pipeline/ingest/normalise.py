@@ -59,7 +59,7 @@ def parse_dates(
     if rest.any():  # any other text the canonical format may still read (e.g. '1/2/2016')
         out = out.mask(
             rest,
-            pd.to_datetime(s[rest], format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]"),
+            _as_ns(pd.to_datetime(s[rest], format="%d/%m/%Y", errors="coerce")),
         )
     timed = pd.Series(False, index=s.index)
     canonical = out.notna()
@@ -77,7 +77,7 @@ def parse_dates(
     for fmt, has_time in ALTERNATIVE_FORMATS:
         if not todo.any():
             break
-        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+        parsed = _as_ns(pd.to_datetime(s[todo], format=fmt, errors="coerce"))
         hit = parsed.notna()
         idx = parsed.index[hit]
         out.loc[idx] = parsed[hit]
@@ -101,6 +101,13 @@ def parse_dates(
         timed = pd.Series(False, index=s.index)
     changed = (out.notna() & ~canonical) | _changed(raw, s)
     return out, changed & out.notna(), timed, todo
+
+
+def _as_ns(parsed: pd.Series) -> pd.Series:
+    """Parsed dates as datetime64[ns]; a date outside what that holds (before 1677 or after
+    2262, e.g. a mistyped year 3016) is unreadable (NaT), not a crash."""
+    inside = parsed.isna() | ((parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max))
+    return parsed.where(inside).astype("datetime64[ns]")
 
 
 SHAPES = {  # the canonical forms, read from their digits (ASCII only)
@@ -150,7 +157,7 @@ def _canonical_datetimes(s: pd.Series) -> pd.Series:
     text = s[shaped]
     (day,) = per_unique(
         text.str.slice(0, 10),
-        lambda u: (pd.to_datetime(u, format="%d/%m/%Y", errors="coerce").astype("datetime64[ns]"),),
+        lambda u: (_as_ns(pd.to_datetime(u, format="%d/%m/%Y", errors="coerce")),),
     )
     hours = pd.to_numeric(text.str.slice(11, 13)).astype("int64")
     minutes = pd.to_numeric(text.str.slice(14, 16)).astype("int64")

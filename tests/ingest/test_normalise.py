@@ -128,3 +128,19 @@ def test_per_unique_normalises_each_distinct_value_once():
     assert values.index.tolist() == [10, 11, 12, 13, 14]
     assert values.tolist()[:3] == ["B", "A", "B"] and pd.isna(values.iloc[3])
     assert values.iloc[4] == "A"
+
+
+def test_dates_outside_what_a_timestamp_holds_are_unreadable_not_a_crash():
+    """A mistyped year (3000, 1600, 9999) in any of the accepted forms is an invalid date."""
+    import pandas as pd
+
+    from pipeline.ingest.normalise import parse_dates
+
+    raw = pd.Series(
+        ["01/01/3000", "1/1/1600", "9999-12-31", "01/02/2016", "2016-02-01"], dtype="str"
+    )
+    values, _, _, invalid = parse_dates(raw, keep_time=False)
+    assert invalid.tolist() == [True, True, True, False, False]
+    assert values.isna().tolist() == [True, True, True, False, False]
+    stamped, _, _, bad = parse_dates(pd.Series(["01/01/3000 10:00"], dtype="str"), keep_time=True)
+    assert bad.tolist() == [True] and stamped.isna().all()
