@@ -422,35 +422,27 @@ def cutoffs_to_show(frame: pd.DataFrame, settings: Settings) -> tuple[int, ...]:
     return publishable_cutoffs(frame, minimum, keep=(settings.sdq_threshold, *ALTERNATIVES))
 
 
+ROC_COLUMNS = ["threshold", "fpr", "tpr", "sensitivity", "specificity", "youden_j"]
+
+
 def roc(frame: pd.DataFrame, cutoffs=None) -> pd.DataFrame:
     """ROC points for the rule "score >= threshold", from no one flagged to everyone flagged;
     with `cutoffs`, only at those (e.g. `publishable_cutoffs`)."""
     b = _binary(frame)
-    cols = ["threshold", "fpr", "tpr", "sensitivity", "specificity", "youden_j"]
     if b.events == 0 or b.events == len(b):
-        return pd.DataFrame(columns=cols, dtype=float)
+        return pd.DataFrame(columns=ROC_COLUMNS, dtype=float)
     if cutoffs is not None:
         t = np.asarray(sorted(cutoffs, reverse=True), dtype=float)
-        tp = np.concatenate([[0], [(b.y & (b.score >= x)).sum() for x in t], [b.events]])
-        fp = np.concatenate([[0], [(~b.y & (b.score >= x)).sum() for x in t], [len(b) - b.events]])
-        tpr, fpr = tp / b.events, fp / (len(b) - b.events)
+        flagged = b.score[None, :] >= t[:, None]  # one row per cut-off
+        tp = np.concatenate([[0], (flagged & b.y).sum(axis=1), [b.events]])
+        fp = np.concatenate([[0], (flagged & ~b.y).sum(axis=1), [len(b) - b.events]])
         thr = np.concatenate([[np.inf], t, [-np.inf]])
-        return pd.DataFrame(
-            {
-                "threshold": thr,
-                "fpr": fpr,
-                "tpr": tpr,
-                "sensitivity": tpr,
-                "specificity": 1 - fpr,
-                "youden_j": tpr - fpr,
-            }
-        )
-    uniq, pos, neg = _score_counts(b)
-    thr = np.concatenate([[np.inf], uniq[::-1]])
-    tp = np.concatenate([[0], np.cumsum(pos[::-1])])
-    fp = np.concatenate([[0], np.cumsum(neg[::-1])])
-    tpr = tp / b.events
-    fpr = fp / (len(b) - b.events)
+    else:
+        uniq, pos, neg = _score_counts(b)
+        thr = np.concatenate([[np.inf], uniq[::-1]])
+        tp = np.concatenate([[0], np.cumsum(pos[::-1])])
+        fp = np.concatenate([[0], np.cumsum(neg[::-1])])
+    tpr, fpr = tp / b.events, fp / (len(b) - b.events)
     return pd.DataFrame(
         {
             "threshold": thr,
