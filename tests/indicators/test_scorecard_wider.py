@@ -287,3 +287,13 @@ def test_adoption_from_the_placed_for_adoption_table_and_a_freeing_order():
     row = permanence.adoptions(m.tables, m.care).iloc[0]
     assert (row["a1_days"], row["a10_days"], row["a2_days"]) == (121, 121, 31)
     assert run(tables)["adoption_a2_days"] == (31.0, 31, 1)
+
+
+def test_the_postcode_directory_is_not_read_without_postcodes():
+    """Blank, missing and non-letter postcodes need no directory letter: nothing is read."""
+    geography._letter.cache_clear()
+    c = geography.centroids(["", None, "  ", "123"])
+    assert geography._letter.cache_info().currsize == 0 and not geography.known(c).any()
+    geography.centroids(["cv1 1aa"])  # one letter read, once
+    geography.centroids(["CV2 2AA"])
+    assert geography._letter.cache_info().currsize == 1
