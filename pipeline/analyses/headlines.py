@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline import data
 from pipeline.config import Settings
 from pipeline.indicators import polarity, rag_status
+from pipeline.indicators.register import targets
 from pipeline.stats import wilson
 
 HEADLINE_COLUMNS = [
@@ -65,7 +66,7 @@ def headline_figures(
         unit = meta.get("unit", "count")
         before = keyed.loc[(ind, prev)] if (ind, prev) in keyed.index else None
         year = keyed.loc[(ind, year_ago)] if (ind, year_ago) in keyed.index else None
-        target = settings.targets.get(ind)
+        target = targets(settings).get(ind)
         now_view = {
             k: (np.nan, np.nan) if f is None else (f["value"], f["numerator"])
             for k, f in ((1, before), (12, year))

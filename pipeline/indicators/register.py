@@ -83,6 +83,12 @@ def wide(tidy_frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index().sort_values("period_end", ignore_index=True)
 
 
+def targets(settings: Settings) -> dict[str, float]:
+    """Each indicator's target: the configured [targets], and the National Transfer Scheme
+    threshold (a setting of its own) for the UASC share of the child population."""
+    return {"uasc_pct_of_child_population": settings.uasc_nts_pct, **settings.targets}
+
+
 def kpi_rows(tidy_frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """kpis.csv rows for one reporting month from its tidy indicator rows.
 
@@ -93,7 +99,7 @@ def kpi_rows(tidy_frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     register = data.indicators()
     meta = [register.get(name, {}) for name in tidy_frame["indicator"]]
     polarities = [polarity(name) for name in tidy_frame["indicator"]]
-    target = tidy_frame["indicator"].map(settings.targets).astype("float64")
+    target = tidy_frame["indicator"].map(targets(settings)).astype("float64")
     table = pd.DataFrame(
         {
             "indicator": tidy_frame["indicator"].to_numpy(),

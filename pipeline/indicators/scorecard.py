@@ -12,11 +12,24 @@ children leave care, adoptions and special guardianship, placement orders, UASC.
   episode) in the group, % of all periods ending then (numerator the count).
 - adoptions_fytd / sgo_fytd: periods ending from 1 April before or on R to R with REC E11/E12 /
   special guardianship (E43-E48).
+- reviews_all_on_time_12m_pct: of children looked after at R with a review due in the year to R,
+  % with none late in the year (`pipeline.model.reviews.year_timeliness`).
 - placement_order_waiting: looked after at R, LS E1 at R, current placement not A3-A6;
   placement_order_waiting_days: the median days since the order (the start of the run of E1
-  episodes in force at R) for those children.
+  episodes in force at R) for those children (`pipeline.model.permanence.waiting_for_adoption`).
+- adoption_a1_days / adoption_a10_days / adoption_a2_days: over periods ended by adoption in the
+  36 months to R (`pipeline.model.permanence.adoptions`), the mean days (numerator the sum of days,
+  denominator the children with both dates known).
+- placed_over_20_miles_pct / placed_outside_la_pct: of children looked after at R with both the
+  episode in force's HOME_POST and its placement's PL_POST (a temporary placement counting as the
+  placement it interrupts) in the ONS directory, % more than
+  settings.distance_miles apart / with PL_POST's district not in settings.la_area_codes (NaN when
+  no codes are set); placement_postcode_unknown: looked-after children at R without both
+  postcodes known (blank, invalid or not in the directory), denominator cla_count
+  (`pipeline.model.geography`).
 - uasc_count: children looked after at R in the UASC table whose status had not ceased by R (DUC
-  blank or after R).
+  blank or after R); uasc_pct_of_child_population: uasc_count / settings.population_0_17 * 100
+  (NaN without a population), against the National Transfer Scheme threshold (a setting).
 """
 
 from __future__ import annotations
@@ -27,15 +40,18 @@ import pandas as pd
 from pipeline.data import definitions
 from pipeline.indicators.reference import AtReferenceDates
 from pipeline.model import care as care_model
-from pipeline.model import dates, reviews
-from pipeline.stats import pct
+from pipeline.model import dates, geography, permanence, reviews
+from pipeline.stats import pct, rate
 
 RULES = definitions()["scorecard"]
 REC_GROUPS: dict[str, tuple[str, ...]] = {g: tuple(c) for g, c in RULES["rec_groups"].items()}
 CEASED_IDS = tuple(f"ceased_{g}_pct" for g in REC_GROUPS)
+ADOPTION_IDS = {"adoption_a1_days": "a1_days", "adoption_a10_days": "a10_days",
+                "adoption_a2_days": "a2_days"}  # fmt: skip
 IDS = (
     "reviews_held",
     "reviews_on_time_pct",
+    "reviews_all_on_time_12m_pct",
     "review_participation_pct",
     "s20_pct",
     "family_based_pct",
@@ -44,7 +60,12 @@ IDS = (
     "sgo_fytd",
     "placement_order_waiting",
     "placement_order_waiting_days",
+    *ADOPTION_IDS,
+    "placed_over_20_miles_pct",
+    "placed_outside_la_pct",
+    "placement_postcode_unknown",
     "uasc_count",
+    "uasc_pct_of_child_population",
 )
 
 
@@ -63,26 +84,14 @@ def count_between(event: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
     )
 
 
-def period_rec(care: care_model.Care) -> np.ndarray:
-    """The REC of each period's last episode (rows of care.periods)."""
-    ep = care.episodes
-    pid = ep["period_id"].to_numpy()
-    last = np.r_[pid[1:] != pid[:-1], True] if len(pid) else np.zeros(0, dtype=bool)
-    out = np.full(len(care.periods), "", dtype=object)
-    out[pid[last]] = ep["REC"].astype("str").to_numpy()[last]
-    return out
-
-
-def order_since(care: care_model.Care, codes) -> np.ndarray:
-    """For each episode: the DECOM of the first episode of the run (same period) with LS in
-    `codes` that it belongs to; NaT for episodes with another LS."""
-    ep = care.episodes
-    on = ep["LS"].isin(codes).to_numpy()
-    pid = ep["period_id"].to_numpy()
-    decom = ep["DECOM"].to_numpy(dtype=dates.NS)
-    new_run = on & np.r_[True, ~on[:-1] | (pid[1:] != pid[:-1])] if len(on) else on
-    idx = np.maximum.accumulate(np.where(new_run, np.arange(len(on)), 0))
-    return np.where(on, decom[idx], np.datetime64("NaT")).astype(dates.NS)
+def sum_between(event: np.ndarray, values: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """(sum, count) of the non-NaN `values` whose `event` date falls in [lo, hi], per window."""
+    ok = ~np.isnat(event) & ~np.isnan(values)
+    order = np.argsort(event[ok], kind="stable")
+    e, v = event[ok][order], values[ok][order]
+    cum = np.r_[0.0, np.cumsum(v)]
+    a, b = np.searchsorted(e, lo, side="left"), np.searchsorted(e, hi, side="right")
+    return cum[b] - cum[a], (b - a).astype("float64")
 
 
 def _review_figures(at: AtReferenceDates) -> dict[str, tuple]:
@@ -98,9 +107,14 @@ def _review_figures(at: AtReferenceDates) -> dict[str, tuple]:
     lo, hi = at.year_start, at.values
     eligible = count_between(day[aged_4], lo, hi) if len(rv) else np.zeros(at.n)
     part = count_between(day[aged_4 & took_part], lo, hi) if len(rv) else np.zeros(at.n)
+    la = at.looked_after
+    due, late = reviews.year_timeliness(rv, at.model.periods, la, at.values)
+    n_due = at.count(la.ref[due])
+    all_on_time = at.count(la.ref[due & ~late])
     return {
         "reviews_held": (held, held, at.none),
         "reviews_on_time_pct": (pct(on_time, held), on_time, held),
+        "reviews_all_on_time_12m_pct": (pct(all_on_time, n_due), all_on_time, n_due),
         "review_participation_pct": (pct(part, eligible), part, eligible),
     }
 
@@ -116,12 +130,7 @@ def _status_figures(at: AtReferenceDates) -> dict[str, tuple]:
     cur = at.current_placements
     place = at.model.placements["place"].astype("str").to_numpy()[cur.rows]
     family = at.count(cur.ref[np.isin(place, RULES["family_based_place"])])
-    # placement orders: E1 in force at R, not yet placed for adoption
-    since = order_since(care, RULES["placement_order_ls"])[safe]
-    on_order = (episode >= 0) & ~np.isnat(since)
-    placed_code = np.asarray(RULES["placed_for_adoption_place"], dtype=object)
-    place_in_force = care.episodes["place_in_force"].astype("str").to_numpy()[safe]
-    waiting = on_order & ~np.isin(place_in_force, placed_code)
+    waiting, since = permanence.waiting_for_adoption(care, la, at.values)
     n_wait = at.count(la.ref[waiting])
     days = (at.values[la.ref] - since).astype("timedelta64[D]").astype("float64")
     median = np.full(at.n, np.nan)
@@ -136,10 +145,53 @@ def _status_figures(at: AtReferenceDates) -> dict[str, tuple]:
     }
 
 
+def _adoption_figures(at: AtReferenceDates) -> dict[str, tuple]:
+    adopted = permanence.adoptions(at.model.tables, at.model.care)
+    when = adopted["adopted"].to_numpy(dtype=dates.NS)
+    lo = permanence.adoption_window_start(at.refs)
+    out = {}
+    for name, column in ADOPTION_IDS.items():
+        total, n = sum_between(when, adopted[column].to_numpy(dtype="float64"), lo, at.values)
+        out[name] = (rate(total, n), total, n)
+    return out
+
+
+def _location_figures(at: AtReferenceDates) -> dict[str, tuple]:
+    care, settings = at.model.care, at.model.settings
+    la = at.looked_after
+    episode = care_model.in_care_on(care, la.child, at.values[la.ref])
+    rows = np.unique(episode[episode >= 0])
+    ep = care.episodes
+    home = geography.centroids(ep["HOME_POST"].to_numpy()[rows])
+    placed = geography.centroids(ep["PL_POST"].to_numpy()[care_model.placement_episode(care, rows)])
+    pos = np.searchsorted(rows, episode)
+    both = np.zeros(len(episode), dtype=bool)
+    far = np.zeros(len(episode), dtype=bool)
+    outside = np.zeros(len(episode), dtype=bool)
+    if len(rows):
+        pos = np.minimum(pos, len(rows) - 1)
+        ok = geography.known(home) & geography.known(placed)
+        miles = geography.distance_miles(home, placed)
+        in_la = placed["laua"].isin(settings.la_area_codes).to_numpy()
+        has = episode >= 0
+        both = has & ok[pos]
+        far = both & (miles[pos] > settings.distance_miles)
+        outside = both & ~in_la[pos]
+    n_both = at.count(la.ref[both])
+    n_far = at.count(la.ref[far])
+    n_out = at.count(la.ref[outside]) if settings.la_area_codes else at.none
+    unknown = at.cla - n_both
+    return {
+        "placed_over_20_miles_pct": (pct(n_far, n_both), n_far, n_both),
+        "placed_outside_la_pct": (pct(n_out, n_both), n_out, n_both),
+        "placement_postcode_unknown": (unknown, unknown, at.cla),
+    }
+
+
 def _leaving_figures(at: AtReferenceDates) -> dict[str, tuple]:
     per = at.model.periods
     end = per["period_end"].to_numpy(dtype=dates.NS)
-    rec = period_rec(at.model.care)
+    rec = care_model.period_rec(at.model.care)
     all_ceased = count_between(end, at.year_start, at.values)
     out: dict[str, tuple] = {}
     for group, codes in REC_GROUPS.items():
@@ -156,7 +208,8 @@ def _leaving_figures(at: AtReferenceDates) -> dict[str, tuple]:
 def _uasc_figures(at: AtReferenceDates) -> dict[str, tuple]:
     table = at.model.tables.get("uasc")
     if table is None or table.empty:
-        return {"uasc_count": (np.zeros(at.n), np.zeros(at.n), at.cla)}
+        zero = np.zeros(at.n)
+        return {"uasc_count": (zero, zero, at.cla), **_uasc_share(at, zero)}
     care = at.model.care
     code = care.children.get_indexer(table["CHILD"].astype("str"))
     ok = code >= 0
@@ -174,7 +227,13 @@ def _uasc_figures(at: AtReferenceDates) -> dict[str, tuple]:
     ceased = duc[order][hit] if len(code) else np.zeros(len(la.child), dtype=dates.NS)
     still = found & (np.isnat(ceased) | (ceased > at.values[la.ref]))
     n = at.count(la.ref[still])
-    return {"uasc_count": (n, n, at.cla)}
+    return {"uasc_count": (n, n, at.cla), **_uasc_share(at, n)}
+
+
+def _uasc_share(at: AtReferenceDates, n: np.ndarray) -> dict[str, tuple]:
+    population = at.model.settings.population_0_17
+    d = np.full(at.n, float(population)) if population else at.none
+    return {"uasc_pct_of_child_population": (pct(n, d), n, d)}
 
 
 def figures(at: AtReferenceDates) -> dict[str, tuple]:
@@ -182,5 +241,7 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
     out = _review_figures(at)
     out.update(_status_figures(at))
     out.update(_leaving_figures(at))
+    out.update(_adoption_figures(at))
+    out.update(_location_figures(at))
     out.update(_uasc_figures(at))
     return out

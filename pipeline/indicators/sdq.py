@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.indicators.reference import AtReferenceDates
-from pipeline.model import dates, sdq, vocab
+from pipeline.model import care, dates, sdq, vocab
 from pipeline.stats import pct, rate
 
 IDS = ("sdq_eligible", "sdq_completion_pct", "sdq_mean", "sdq_concern_pct", "sdq_high_in_placement")
@@ -29,14 +29,13 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
     model = at.model
     la = at.looked_after
     per = model.periods
-    start = per["period_start"].to_numpy(dtype=dates.NS)[la.rows]
     age = dates.whole_years_array(per["DOB"].to_numpy(dtype=dates.NS)[la.rows], at.values[la.ref])
     history = sdq.score_history(model.tables, at.refs)
     last_date, last_score = sdq.latest_scores_in_year(
         history, model.care.children, la.child, at.values[la.ref]
     )
     low, high = vocab.SDQ_ELIGIBLE_AGES
-    eligible = (start <= at.year_start[la.ref]) & (age >= low) & (age <= high)
+    eligible = care.throughout_year(model.care, la, at.year_start) & (age >= low) & (age <= high)
     in_year = ~np.isnat(last_date)
     scored = eligible & in_year
     n_eligible = at.count(la.ref[eligible])

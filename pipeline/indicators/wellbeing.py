@@ -1,9 +1,14 @@
 """The corporate parenting scorecard (SPEC 5b), second part: health, care leavers, social
 workers, deprivation of liberty.
 
-- health_assessment_pct / dental_check_pct / immunisations_pct: from oc2 (children looked after
-  continuously for 12 months at the latest 31 March): % of its rows with the flag 1. The same
-  figure at every R of one extract (no `health` table is read yet).
+- health_assessment_pct / dental_check_pct / immunisations_pct: with a `health` table, of children
+  looked after at R continuously for the 12 months to R, % with an RHA / DENTAL / IMMS record dated
+  in the year to R (`pipeline.model.health`). Without one, from oc2 (children looked after
+  continuously for 12 months at the latest 31 March): % of its rows with the flag 1, the same
+  figure at every R of one extract.
+- iha_within_20wd_pct: of periods of care starting in the year to R whose initial health
+  assessment fell due (20 working days after entry) on or before R with the child still looked
+  after, % with an IHA from entry to that day (`health` table only: NaN without it).
 - care_leavers_in_touch_pct / _eet_pct / _suitable_accom_pct (and _17_18 / _19_21 splits): of the
   OC3 cohort at R (`pipeline.model.leavers.cohort`), % in touch (YES), in education, employment
   or training, in suitable accommodation.
@@ -22,7 +27,8 @@ import pandas as pd
 
 from pipeline.data import definitions
 from pipeline.indicators.reference import AtReferenceDates
-from pipeline.model import dates, leavers
+from pipeline.model import care as care_model
+from pipeline.model import dates, health, leavers
 from pipeline.stats import pct, rate
 
 HEALTH = dict(definitions()["scorecard"]["oc2_health"])
@@ -33,12 +39,21 @@ LEAVER_IDS = tuple(
     for m in LEAVER_MEASURES
     for s in (None, *SPLITS)
 )
-IDS = (*HEALTH, *LEAVER_IDS, "sw_changes_3plus_pct", "children_per_sw", "dolo_count")
+IDS = (
+    *HEALTH,
+    "iha_within_20wd_pct",
+    *LEAVER_IDS,
+    "sw_changes_3plus_pct",
+    "children_per_sw",
+    "dolo_count",
+)
 
 
 def _health(at: AtReferenceDates) -> dict[str, tuple]:
+    if health.present(at.model.tables):
+        return _health_table(at)
     oc2 = at.model.tables.get("oc2")
-    out = {}
+    out = {"iha_within_20wd_pct": (at.none, at.none, at.none)}
     for name, column in HEALTH.items():
         if oc2 is None or oc2.empty:
             n = d = np.zeros(at.n)
@@ -46,6 +61,22 @@ def _health(at: AtReferenceDates) -> dict[str, tuple]:
             n = np.full(at.n, float(oc2[column].astype("str").eq("1").sum()))
             d = np.full(at.n, float(len(oc2)))
         out[name] = (pct(n, d), n, d)
+    return out
+
+
+def _health_table(at: AtReferenceDates) -> dict[str, tuple]:
+    tables, care = at.model.tables, at.model.care
+    la = at.looked_after
+    year = care_model.throughout_year(care, la, at.year_start)
+    d = at.count(la.ref[year])
+    out = {}
+    for name in HEALTH:
+        had = health.had_in_year(tables, care, health.TYPES[name], la.child, la.ref, at.values)
+        n = at.count(la.ref[year & had])
+        out[name] = (pct(n, d), n, d)
+    _, ref, on_time = health.initial_assessments(tables, care, at.values)
+    due, done = at.count(ref), at.count(ref[on_time])
+    out["iha_within_20wd_pct"] = (pct(done, due), done, due)
     return out
 
 

@@ -188,17 +188,31 @@ def _placement_flags(ep: pd.DataFrame, settings: Settings) -> np.ndarray:
     return first | (~temp & ~adopt_same & carer_change)
 
 
-def _place_in_force(ep: pd.DataFrame, placement_id: np.ndarray) -> pd.Series:
-    """Each episode's placement type: its PLACE, or for a temporary episode the PLACE of the
-    last regular episode of the placement it interrupts (its own code when there is none)."""
-    n = len(ep)
-    temp = vocab.is_temporary(ep["PLACE"])
+def _in_force_source(place: pd.Series, placement_id: np.ndarray) -> np.ndarray:
+    """Per episode: the row whose placement is in force during it: itself, or for a temporary
+    episode the last regular episode of the placement it interrupts (itself when there is none)."""
+    n = len(place)
+    temp = vocab.is_temporary(place)
     pos = np.arange(n)
     last_regular = np.maximum.accumulate(np.where(~temp, pos, -1)) if n else pos
     first_of_placement = np.flatnonzero(_first_of_run(placement_id)) if n else pos
     placement_first = first_of_placement[np.cumsum(_first_of_run(placement_id)) - 1] if n else pos
-    source = np.where(temp & (last_regular >= placement_first), last_regular, pos)
+    return np.where(temp & (last_regular >= placement_first), last_regular, pos)
+
+
+def _place_in_force(ep: pd.DataFrame, placement_id: np.ndarray) -> pd.Series:
+    """Each episode's placement type: its PLACE, or for a temporary episode the PLACE of the
+    last regular episode of the placement it interrupts (its own code when there is none)."""
+    source = _in_force_source(ep["PLACE"], placement_id)
     return pd.Series(ep["PLACE"].array.take(source), index=ep.index, dtype="str")
+
+
+def placement_episode(care: Care, episode_rows: np.ndarray) -> np.ndarray:
+    """For rows of `care.episodes`: the episode whose placement is in force (a temporary episode
+    counts as the placement it interrupts, as for the placement type in force), e.g. for the
+    placement's PL_POST."""
+    ep = care.episodes
+    return _in_force_source(ep["PLACE"], ep["placement_id"].to_numpy())[episode_rows]
 
 
 # ---------------------------------------------------------------------------------- children
@@ -455,6 +469,22 @@ def current_placements(care: Care, refs: np.ndarray) -> AtDates:
         care.placement_child,
         refs,
     )
+
+
+def throughout_year(care: Care, la: AtDates, year_start: np.ndarray) -> np.ndarray:
+    """For (looked-after period, R) pairs: looked after continuously for the 12 months to R (the
+    current period began on or before the year's first day, R - 1 year + 1 day)."""
+    return care.periods["period_start"].to_numpy(dtype=dates.NS)[la.rows] <= year_start[la.ref]
+
+
+def period_rec(care: Care) -> np.ndarray:
+    """The REC of each period's last episode (rows of care.periods; '' while open)."""
+    ep = care.episodes
+    pid = ep["period_id"].to_numpy()
+    last = np.r_[pid[1:] != pid[:-1], True] if len(pid) else np.zeros(0, dtype=bool)
+    out = np.full(len(care.periods), "", dtype=object)
+    out[pid[last]] = ep["REC"].astype("str").to_numpy()[last]
+    return out
 
 
 def placements_in_year(care: Care, child: np.ndarray, refs: np.ndarray) -> np.ndarray:

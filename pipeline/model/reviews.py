@@ -8,6 +8,11 @@ second or a later one; it was due:
 - second: within `second_months` (3) calendar months of the first;
 - later: within `later_months` (6) calendar months of the previous review.
 A review held on or before its due date is on time.
+
+Over the year to R (`year_timeliness`): a review counts as due in the year when its due date falls
+in the year to R; one held after its due date is late, and so is the next review when it fell due
+on or before R and had not been held by R (even if it fell due before the year began: it was
+outstanding, and late, throughout the year).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ PARTICIPATED = ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6")
 UNDER_FOUR = "PN0"
 
 REVIEW_COLUMNS = ["CHILD", "child", "period_row", "REVIEW", "REVIEW_CODE", "seq", "due", "on_time"]
+_EMPTY_TYPES = dict(zip(REVIEW_COLUMNS, ["str", "int64", "int64", dates.NS, "str", "int64", dates.NS,
+                                         "bool"], strict=True))  # fmt: skip
 
 
 def _add_months(values: np.ndarray, months: int) -> np.ndarray:
@@ -38,6 +45,13 @@ def first_review_due(period_start) -> np.ndarray:
     return workdays.add_working_days(period_start, FIRST_WORKING_DAYS)
 
 
+def _due_after(seq: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """When the review after one held on `held` (sequence `seq` in its period) falls due."""
+    return np.where(
+        seq == 0, _add_months(held, SECOND_MONTHS), _add_months(held, LATER_MONTHS)
+    ).astype(dates.NS)
+
+
 def held_reviews(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.DataFrame:
     """Reviews held while looked after, with their sequence in the period, due date, on_time.
 
@@ -45,7 +59,7 @@ def held_reviews(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.D
     seq (0 first, 1 second, ...), due, on_time. Sorted by child and date."""
     raw = tables.get("reviews")
     if raw is None or raw.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in REVIEW_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EMPTY_TYPES.items()})
     rv = raw.dropna(subset=["CHILD", "REVIEW"]).drop_duplicates(["CHILD", "REVIEW"])
     child = care.children.get_indexer(rv["CHILD"].astype("str"))
     day = rv["REVIEW"].to_numpy(dtype=dates.NS)
@@ -73,30 +87,52 @@ def with_due_dates(rv: pd.DataFrame, period_start: np.ndarray) -> pd.DataFrame:
     seq = np.arange(len(rv)) - run_start
     previous = np.r_[np.datetime64("NaT", "ns"), held[:-1]].astype(dates.NS)
     due = np.where(
-        seq == 0,
-        first_review_due(period_start[period]),
-        np.where(
-            seq == 1, _add_months(previous, SECOND_MONTHS), _add_months(previous, LATER_MONTHS)
-        ),
+        seq == 0, first_review_due(period_start[period]), _due_after(seq - 1, previous)
     ).astype(dates.NS)
     return rv.assign(seq=seq, due=due, on_time=held <= due)[REVIEW_COLUMNS]
 
 
-def next_due(rv: pd.DataFrame, periods: pd.DataFrame, period_rows: np.ndarray) -> np.ndarray:
-    """For each period row: when its next review falls due after the last one held (any date),
-    from all the reviews in `rv` (the first review's deadline when none has been held)."""
+def next_due_at(
+    rv: pd.DataFrame, periods: pd.DataFrame, period_rows: np.ndarray, on: np.ndarray
+) -> np.ndarray:
+    """For each (period row, date `on`): when the next review falls due after the last one held
+    in that period on or before `on` (the first review's deadline when none had been held)."""
     start = periods["period_start"].to_numpy(dtype=dates.NS)
     due = first_review_due(start[period_rows])
-    if len(rv) == 0:
+    if len(rv) == 0 or len(period_rows) == 0:
         return due
-    last = rv.drop_duplicates("period_row", keep="last").set_index("period_row")
-    pos = last.index.get_indexer(period_rows)
+    held = rv["REVIEW"].to_numpy(dtype=dates.NS)
+    pos = dates.latest_on_or_before(rv["period_row"].to_numpy(), held, period_rows, on)
     has = pos >= 0
     safe = np.where(has, pos, 0)
-    seq = last["seq"].to_numpy()[safe]
-    held = last["REVIEW"].to_numpy(dtype=dates.NS)[safe]
-    later = np.where(seq == 0, _add_months(held, SECOND_MONTHS), _add_months(held, LATER_MONTHS))
+    later = _due_after(rv["seq"].to_numpy()[safe], held[safe])
     return np.where(has, later, due).astype(dates.NS)
+
+
+def year_timeliness(
+    rv: pd.DataFrame, periods: pd.DataFrame, la: care_model.AtDates, refs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each (looked-after period, R) pair of `la`: (any review of the child due in the year to
+    R, any of them late), as boolean arrays. Held reviews (of any of the child's periods) count
+    when due in the year and held by R (late: held after the due date); the next review of the
+    current period counts, late, when it fell due on or before R unheld."""
+    r = refs[la.ref]
+    outstanding = next_due_at(rv, periods, la.rows, r) <= r
+    due_any, late_any = outstanding.copy(), outstanding.copy()
+    if len(rv):
+        due = rv["due"].to_numpy(dtype=dates.NS)
+        held = rv["REVIEW"].to_numpy(dtype=dates.NS)
+        # R positions with R >= held (held by R) and year start <= due (due in the year to R);
+        # R >= due follows from held <= R for a late review and is required for an early one
+        lo = np.searchsorted(refs, np.maximum(due, held), side="left")
+        hi = np.searchsorted(dates.year_start(refs), due, side="right")
+        rows, pos = dates.explode(lo, np.maximum(hi, lo))
+        n = len(refs)
+        key = rv["child"].to_numpy().astype("int64")[rows] * n + pos
+        la_key = la.child.astype("int64") * n + la.ref
+        due_any |= np.isin(la_key, key)
+        late_any |= np.isin(la_key, key[held[rows] > due[rows]])
+    return due_any, late_any
 
 
 def overdue_at(care: care_model.Care, rv: pd.DataFrame, ref_date) -> pd.DataFrame:
@@ -106,7 +142,7 @@ def overdue_at(care: care_model.Care, rv: pd.DataFrame, ref_date) -> pd.DataFram
     r = np.datetime64(pd.Timestamp(ref_date), "ns")
     la = care_model.looked_after(care, np.array([r], dtype=dates.NS))
     held = rv[rv["REVIEW"].to_numpy(dtype=dates.NS) <= r]
-    due = next_due(held, care.periods, la.rows)
+    due = next_due_at(held, care.periods, la.rows, np.full(len(la.rows), r, dtype=dates.NS))
     last = held.drop_duplicates("period_row", keep="last").set_index("period_row")["REVIEW"]
     late = due < r
     rows = la.rows[late]
