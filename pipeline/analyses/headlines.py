@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline import data
 from pipeline.config import Settings
-from pipeline.indicators import polarity, rag_status
+from pipeline.indicators import labels, polarity, rag_status
 from pipeline.indicators.register import targets
 from pipeline.stats import wilson
 
@@ -50,6 +50,7 @@ def headline_figures(
     keyed = keyed.set_index(["indicator", "period_end"])
     national = settings.benchmarks.get("national", {})
     register = data.indicators()
+    names = labels(series)
     as_published = {}
     if published is not None and len(published):
         as_published = {
@@ -79,7 +80,7 @@ def headline_figures(
         rows.append(
             {
                 "indicator": ind,
-                "label": meta.get("label", ind),
+                "label": names.get(ind, ind),
                 "unit": unit,
                 "higher_is_better": polarity(ind),
                 "value": now["value"],

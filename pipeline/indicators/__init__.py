@@ -18,12 +18,13 @@ from pipeline.indicators.register import (
     KPI_COLUMNS,
     TIDY_COLUMNS,
     kpi_rows,
+    labels,
     polarity,
     rag_status,
     tidy,
     wide,
 )
-from pipeline.model import Model
+from pipeline.model import Model, health
 from pipeline.model.dates import as_reference_dates
 
 THEMES = (care, stability, sdq, missing, scorecard, wellbeing)
@@ -34,6 +35,7 @@ __all__ = [
     "TIDY_COLUMNS",
     "all_indicators",
     "kpi_table",
+    "labels",
     "polarity",
     "rag_status",
     "wide",
@@ -47,7 +49,10 @@ def all_indicators(model: Model, ref_dates, themes=THEMES) -> pd.DataFrame:
     figures: dict[str, tuple] = {}
     for theme in themes:
         figures.update(theme.figures(at))
-    return tidy(figures, at.refs)
+    out = tidy(figures, at.refs)
+    if wellbeing in themes and not health.present(model.tables):
+        out.attrs["from_oc2"] = tuple(wellbeing.HEALTH)  # labelled as at the latest 31 March
+    return out
 
 
 def kpi_table(model: Model, month) -> pd.DataFrame:

@@ -89,6 +89,16 @@ def targets(settings: Settings) -> dict[str, float]:
     return {"uasc_pct_of_child_population": settings.uasc_nts_pct, **settings.targets}
 
 
+def labels(tidy_frame: pd.DataFrame) -> dict[str, str]:
+    """Each indicator's label: the register's, or the one its source calls for (`all_indicators`
+    records in the frame's attrs which figures came from the annual OC2 return)."""
+    register = data.indicators()
+    out = {name: meta.get("label", name) for name, meta in register.items()}
+    for name in tidy_frame.attrs.get("from_oc2", ()):
+        out[name] = register[name].get("label_oc2", out[name])
+    return out
+
+
 def kpi_rows(tidy_frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """kpis.csv rows for one reporting month from its tidy indicator rows.
 
@@ -103,7 +113,7 @@ def kpi_rows(tidy_frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "indicator": tidy_frame["indicator"].to_numpy(),
-            "label": [m.get("label", "") for m in meta],
+            "label": tidy_frame["indicator"].map(labels(tidy_frame)).fillna("").to_numpy(),
             "period_end": tidy_frame["period_end"].to_numpy(),
             "value": tidy_frame["value"].to_numpy(),
             "numerator": tidy_frame["numerator"].to_numpy(),

@@ -19,7 +19,7 @@ from IPython.display import HTML
 
 from pipeline.analyses.headlines import headline_figures
 from pipeline.config import Settings
-from pipeline.indicators import wide
+from pipeline.indicators import labels, wide
 from pipeline.ingest.quality import Verdict
 from pipeline.report import charts, words
 from pipeline.report.suppression import fmt_count, fmt_value, is_small
@@ -332,12 +332,12 @@ def trends(series: pd.DataFrame, ids, settings: Settings) -> HTML:
     """24-month trend charts of `ids` from a tidy series, each with its alt text. A trend is not
     drawn when a month's figure rests on a small count (the line would show it), nor when
     fewer than three months have a figure; the page says so instead."""
-    parts = []
+    parts, names = [], labels(series)
     for ind in ids:
         rows = series[series["indicator"] == ind].sort_values("period_end")
         if rows["value"].notna().sum() < 3:
             continue
-        label = words.indicator_label(ind)
+        label = names.get(ind, ind)
         unit = words.indicator_unit(ind)
         counts = rows["value"] if unit == "count" else rows["numerator"]
         if any(is_small(v, settings) for v in counts) or any(

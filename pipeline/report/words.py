@@ -902,11 +902,6 @@ def direction(row, settings: Settings) -> str:
     return text[:1].upper() + text[1:] if text else "-"
 
 
-def indicator_label(indicator: str) -> str:
-    """An indicator's label from the register."""
-    return data.indicators().get(indicator, {}).get("label", indicator)
-
-
 def indicator_unit(indicator: str) -> str:
     return data.indicators().get(indicator, {}).get("unit", "count")
 

@@ -146,3 +146,31 @@ def test_kpi_table_without_benchmarks_has_no_benchmark_columns():
     table = kpi_table(model_of(stability_fixture()), R)
     assert list(table.columns) == KPI_COLUMNS
     assert (table["rag"] == "").all()  # no targets, no RAG
+
+
+def test_health_figures_are_labelled_by_their_source():
+    """Without a local health table the health figures come from OC2 and say so; with one, the
+    register's own label."""
+    import pandas as pd
+
+    from pipeline.indicators import all_indicators, kpi_table
+    from tests.builders import model_of, spell, tables_of
+
+    t = tables_of(spell(1, [("01/04/2015", "S", "U4")]))
+    m = model_of(t)
+    rows = kpi_table(m, "2017-01").set_index("indicator")
+    assert rows.at["dental_check_pct", "label"].endswith("(from OC2: as at the latest 31 March)")
+    t["health"] = pd.DataFrame(
+        {
+            "CHILD": pd.Series(["1"], dtype="str"),
+            "HEALTH_DATE": pd.to_datetime(["2016-06-01"]),
+            "HEALTH_TYPE": pd.Series(["DENTAL"], dtype="str"),
+        }
+    )
+    m = model_of(t)
+    assert "from_oc2" not in all_indicators(m, ["2017-01"]).attrs
+    rows = kpi_table(m, "2017-01").set_index("indicator")
+    assert rows.at["dental_check_pct", "label"] == (
+        "Children looked after 12+ months with a dental check in the last 12 months"
+    )
+    assert rows.at["dental_check_pct", "value"] == 100.0  # one child, one check in the year
