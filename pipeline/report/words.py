@@ -939,3 +939,15 @@ def trend_withheld(label: str, settings: Settings) -> str:
         f"{label}: the monthly trend is not drawn, because some months rest on fewer than "
         f"{settings.suppression_threshold} children or episodes and the line would show them."
     )
+
+
+def restricted_list(frame: pd.DataFrame, who: str, team: str, settings: Settings) -> str:
+    """Count-only sentence for a child-level list written to the restricted folder: `who` says
+    what the rows are ('children whose review is overdue'), `team` who acts on it."""
+    n = len(frame)
+    if n == 0:
+        return f"There are no {who} at the end of the month."
+    return (
+        f"{fmt_count(n, settings)} {who} at the end of the month. The list, for {team}, is in "
+        "the restricted folder for this month, not in this report."
+    )

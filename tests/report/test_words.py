@@ -277,3 +277,15 @@ def test_incidents_of_children_not_in_care_that_day_are_explained_and_suppressed
     assert one.startswith("<5 of this month's incidents was recorded for a child")
     six = words.not_looked_after(month_summary(not_looked_after=6), ON)
     assert six.startswith("6 of this month's incidents were recorded") and "counted" in six
+
+
+def test_restricted_list_sentence_gives_a_suppressed_count_and_no_names():
+    import pandas as pd
+
+    who, team = "children whose review is overdue", "the reviewing officers"
+    assert words.restricted_list(pd.DataFrame({"CHILD": []}), who, team, ON) == (
+        "There are no children whose review is overdue at the end of the month."
+    )
+    three = words.restricted_list(pd.DataFrame({"CHILD": ["A1", "B2", "C3"]}), who, team, ON)
+    assert three.startswith("<5 children whose review is overdue at the end of the month.")
+    assert "A1" not in three and "restricted folder" in three
