@@ -561,9 +561,8 @@ def generate(
             month_end, kids, episodes, missing, sdq, reviews, fmt, seed, sw=sw, dolo=dolo
         )
         if faults:
-            rng = np.random.default_rng([seed, 100, period.year, period.month])
             as_at = pd.Timestamp(month_end, unit="D")
-            dirty, fault_log, owners = inject(truth, rng, as_at)
+            dirty, fault_log, owners = inject(truth, [seed, 100, period.year, period.month], as_at)
         else:
             dirty = truth
             fault_log = pd.DataFrame(columns=FAULT_COLUMNS)
