@@ -47,6 +47,9 @@ from pipeline.synth.calibration import (
     PROVIDER_MIX,
     REENTRY_P,
     REGISTERED_FROM,
+    REVIEW_EARLY_DAYS,
+    REVIEW_LATE_DAYS,
+    REVIEW_LATE_P,
     REVIEW_MIX,
     RHI_ACCEPTED_P,
     RHI_OFFERED_P,
@@ -771,14 +774,76 @@ def _sdq(rng, periods, kids, horizon) -> pd.DataFrame:
     return frame.drop_duplicates(["CHILD", "SDQ_DATE"]).sort_values(["CHILD", "SDQ_DATE"])
 
 
+def _bank_holidays() -> np.ndarray:
+    """England (and Wales) bank holidays 1990-2040, as sorted datetime64[D] (the `holidays`
+    package, as pipeline.model.workdays uses)."""
+    import holidays
+
+    days = holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2041))
+    return np.array(sorted(days), dtype="datetime64[D]")
+
+
+def _working_days_after(day: np.ndarray, n: int) -> np.ndarray:
+    """The day numbers of the nth working day after each day (a weekend or bank holiday start
+    rolls back to the working day before it), as the statutory review deadline counts them."""
+    d = np.asarray(day, dtype=np.int64).astype("datetime64[D]")
+    out = np.busday_offset(d, n, roll="backward", holidays=_bank_holidays())
+    return out.astype(np.int64)
+
+
+def _months_after(day: np.ndarray, months: int) -> np.ndarray:
+    """The same day `months` calendar months later (end of month when the day does not exist)."""
+    d = pd.DatetimeIndex(pd.to_datetime(np.asarray(day, dtype=np.int64), unit="D"))
+    return ((d + pd.DateOffset(months=months)) - EPOCH).days.to_numpy().astype(np.int64)
+
+
+def _review_codes(rng, age: np.ndarray) -> np.ndarray:
+    """REVIEW_CODE by age at the review: PN0 under 4, else drawn from REVIEW_MIX's age band."""
+    code = np.full(len(age), "PN0", dtype=object)
+    bands = np.select([age < 4, age < 11, age < 16], ["under4", "4-10", "11-15"], "16+")
+    for band, mix in REVIEW_MIX.items():
+        sel = np.flatnonzero(bands == band)
+        code[sel] = _choice(rng, mix, len(sel))
+    return code
+
+
 def _reviews(rng, periods, kids, horizon) -> pd.DataFrame:
-    """Reviews 20 days into each period, 91 days later, then every 182 days (PN0 under 4)."""
-    child, day, end = _repeat_dates(periods, horizon, 20, 182, second=91)
-    day = day + rng.integers(-3, 4, len(day))
-    keep = (day <= horizon) & (day <= end)  # no review after the child has left care
-    child, day = child[keep], day[keep]
+    """Reviews of each period of care, held against the statutory timescales (REFERENCE,
+    pipeline.model.reviews): the first due 20 working days after the period starts, the second 3
+    months after the first, later ones 6 months after the previous. Each is held a few days to a
+    few weeks before its deadline (REVIEW_EARLY_DAYS), or late (REVIEW_LATE_P: the first, the
+    rest; REVIEW_LATE_DAYS after it), always after the period's start and before it ends. Drawn
+    round by round (one review of every open period a round). REVIEW_CODE by age (_review_codes).
+    """
+    child0 = periods["child"].to_numpy()
+    start = periods["start"].to_numpy().astype(np.int64)
+    stop = np.minimum(periods["end"].to_numpy(), horizon + 1).astype(np.int64)
+    out_child, out_day = [], []
+    idx = np.arange(len(start))
+    prev = start.copy()
+    k = 0
+    while len(idx):
+        if k == 0:
+            due = _working_days_after(start[idx], 20)
+        else:
+            due = _months_after(prev[idx], 3 if k == 1 else 6)
+        m = len(idx)
+        early = np.round(rng.uniform(*REVIEW_EARLY_DAYS[min(k, 1)], m)).astype(np.int64)
+        late = rng.random(m) < REVIEW_LATE_P[min(k, 1)]
+        by = rng.integers(*REVIEW_LATE_DAYS, m)
+        day = np.where(late, due + by, due - early)
+        floor = np.where(k == 0, start[idx] + 3, prev[idx] + 14)
+        day = np.maximum(day, floor)
+        held = day < stop[idx]  # none on or after the day the period ends
+        out_child.append(child0[idx[held]])
+        out_day.append(day[held])
+        prev[idx[held]] = day[held]
+        idx = idx[held]
+        k += 1
+    child = np.concatenate(out_child) if out_child else np.zeros(0, dtype=np.int64)
+    day = np.concatenate(out_day) if out_day else np.zeros(0, dtype=np.int64)
     dob = kids.set_index("CHILD")["DOB"].reindex(child).to_numpy()
-    code = np.where(_age(dob, day) < 4, "PN0", _choice(rng, REVIEW_MIX, len(day)))
+    code = _review_codes(rng, _age(dob, day))
     frame = pd.DataFrame({"CHILD": child, "DOB": dob, "REVIEW": day, "REVIEW_CODE": code})
     return frame.drop_duplicates(["CHILD", "REVIEW"]).sort_values(["CHILD", "REVIEW"])
 
