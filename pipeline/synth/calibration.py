@@ -96,6 +96,18 @@ MISSING_AFTER_MOVE_RATIO = 2.5
 AWAY_SHARE = 0.3  # of incidents, MISSING = A
 RHI_OFFERED_P = 0.9
 RHI_ACCEPTED_P = 0.6
+# Health (the local `health` history; oc2's HEALTH_ASSESSMENT, TEETH_CHECK and IMMUNISATIONS are
+# read from it): an initial health assessment (IHA) for HEALTH_IHA_P of periods of care, within 20
+# working days of entry for HEALTH_IHA_ON_TIME_P of those (about 75% of entrants; the rest
+# HEALTH_IHA_LATE_DAYS late); then yearly records of each kind, HEALTH_INTERVAL_DAYS apart (uniform,
+# the first one interval after the IHA's due date), each held with chance HEALTH_YEARLY_P: review
+# health assessments (RHA; ~89% of children looked after 12 months had one in the year),
+# dental checks (~66%, the seeds' council's 66.1%), immunisations recorded up to date (~80%).
+HEALTH_IHA_P = 0.95
+HEALTH_IHA_ON_TIME_P = 0.79
+HEALTH_IHA_LATE_DAYS = (1, 60)
+HEALTH_INTERVAL_DAYS = (300, 380)
+HEALTH_YEARLY_P = {"RHA": 0.91, "DENTAL": 0.64, "IMMS": 0.8}
 OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
     "CONVICTED": 0.03,  # aged 10+ at 31 March
     "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date

@@ -57,6 +57,7 @@ KEY_DATE = {
     "missing": "MIS_START",
     "sdq": "SDQ_DATE",
     "reviews": "REVIEW",
+    "health": "HEALTH_DATE",
     "sw_episodes": "SW_DECOM",
     "dolo": "DOLO_START",
 }
@@ -67,6 +68,7 @@ DATE_COLUMNS = {
     "sdq": ["SDQ_DATE"],
     "oc2": ["DOB"],
     "reviews": ["DOB", "REVIEW"],
+    "health": ["HEALTH_DATE"],
     "sw_episodes": ["DOB", "SW_DECOM", "SW_DEC"],
     "dolo": ["DOB", "DOLO_START", "DOLO_END"],
 }
@@ -78,6 +80,7 @@ CODE_COLUMNS = {
     "sdq": ["SDQ_REASON"],
     "oc2": ["SDQ_REASON"],
     "reviews": ["REVIEW_CODE"],
+    "health": ["HEALTH_TYPE"],
 }
 
 

@@ -29,6 +29,11 @@ from pipeline.synth.calibration import (
     FIRST_PLACEMENT_DAYS,
     FIRST_PLACEMENT_MOVE_HAZARD,
     GROUP_OF,
+    HEALTH_IHA_LATE_DAYS,
+    HEALTH_IHA_ON_TIME_P,
+    HEALTH_IHA_P,
+    HEALTH_INTERVAL_DAYS,
+    HEALTH_YEARLY_P,
     K3_FROM,
     LEGAL_WITH_MOVE_DAYS,
     LONG_STAY_MEDIAN_DAYS,
@@ -846,6 +851,67 @@ def _reviews(rng, periods, kids, horizon) -> pd.DataFrame:
     code = _review_codes(rng, _age(dob, day))
     frame = pd.DataFrame({"CHILD": child, "DOB": dob, "REVIEW": day, "REVIEW_CODE": code})
     return frame.drop_duplicates(["CHILD", "REVIEW"]).sort_values(["CHILD", "REVIEW"])
+
+
+def _yearly(rng, child, first, stop, p: float, interval) -> tuple[np.ndarray, np.ndarray]:
+    """Yearly dates per row from `first` (each next one `interval` days later, uniform) while
+    before `stop`; each kept with chance `p`. Returns (child, day) of the kept ones."""
+    lo, hi = interval
+    n = np.maximum((stop - first) // lo + 1, 0)
+    n = np.where(first < stop, n, 0)
+    row = np.repeat(np.arange(len(first)), n)
+    if not len(row):
+        return child[:0], first[:0]
+    step = rng.integers(lo, hi + 1, len(row))
+    starts = np.cumsum(n) - n
+    total = np.cumsum(step)
+    offset = total - np.repeat(np.where(n > 0, total[np.minimum(starts, len(total) - 1)], 0), n)
+    # the first date of a row is `first` itself; the next `step` days later, and so on
+    day = first[row] + offset
+    keep = (day < stop[row]) & (rng.random(len(row)) < p)
+    return child[row[keep]], day[keep]
+
+
+def _health(rng, periods, horizon) -> pd.DataFrame:
+    """The local health history (CHILD, HEALTH_DATE, HEALTH_TYPE) of each period of care: an
+    initial health assessment (IHA; HEALTH_IHA_P, within 20 working days of entry with
+    HEALTH_IHA_ON_TIME_P, else HEALTH_IHA_LATE_DAYS late), then yearly review health assessments
+    (RHA), dental checks (DENTAL) and immunisation records (IMMS), each HEALTH_INTERVAL_DAYS
+    apart and held with HEALTH_YEARLY_P; only while the child is looked after and by the horizon.
+    """
+    child = periods["child"].to_numpy()
+    start = periods["start"].to_numpy().astype(np.int64)
+    stop = np.minimum(periods["end"].to_numpy(), horizon + 1).astype(np.int64)
+    n = len(start)
+    due = _working_days_after(start, 20)
+    has = rng.random(n) < HEALTH_IHA_P
+    on_time = rng.random(n) < HEALTH_IHA_ON_TIME_P
+    early = start + 1 + np.floor(rng.random(n) * np.maximum(due - start, 1)).astype(np.int64)
+    late = due + rng.integers(*HEALTH_IHA_LATE_DAYS, n)
+    iha = np.where(on_time, np.minimum(early, due), late)
+    keep = has & (iha < stop)
+    parts = [(child[keep], iha[keep], "IHA")]
+    for kind, p in HEALTH_YEARLY_P.items():
+        lo, hi = HEALTH_INTERVAL_DAYS
+        first = (
+            due + rng.integers(lo, hi + 1, n)
+            if kind == "RHA"
+            else start + rng.integers(14, hi + 1, n)
+        )
+        c, d = _yearly(rng, child, first, stop, p, HEALTH_INTERVAL_DAYS)
+        parts.append((c, d, kind))
+    frame = pd.DataFrame(
+        {
+            "CHILD": np.concatenate([c for c, _, _ in parts]),
+            "HEALTH_DATE": np.concatenate([d for _, d, _ in parts]).astype(np.int64),
+            "HEALTH_TYPE": np.concatenate([np.full(len(c), t, dtype=object) for c, _, t in parts]),
+        }
+    )
+    frame = frame[frame["HEALTH_DATE"] <= horizon]
+    frame = frame.drop_duplicates(["CHILD", "HEALTH_DATE", "HEALTH_TYPE"])
+    return frame.sort_values(["CHILD", "HEALTH_DATE", "HEALTH_TYPE"], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def _kid_attributes(rng: np.random.Generator, kids: pd.DataFrame) -> pd.DataFrame:

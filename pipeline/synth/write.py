@@ -46,6 +46,7 @@ from pipeline.synth.simulate import (
     NO_DATE,
     _birthday,
     _dolo,
+    _health,
     _kid_attributes,
     _missing,
     _reviews,
@@ -98,6 +99,7 @@ TABLE_COLUMNS = {
         "INTERVENTION_OFFERED",
     ],
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
+    "health": ["CHILD", "HEALTH_DATE", "HEALTH_TYPE"],  # local (SPEC 3)
     # from 2023-24 / 2026-27 only (SW_EPISODES_FROM, DOLO_FROM): absent from earlier extracts
     "sw_episodes": ["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
     "dolo": ["CHILD", "DOB", "DOLO_START", "DOLO_END"],
@@ -109,6 +111,7 @@ FILE_NAMES = {  # raw file name variants, cycled by month
     "sdq": ["SDQ history.csv", "sdq_{m}.csv", "SDQ.CSV"],
     "oc2": ["OC2.csv", "oc2_{m}.csv", "Outcomes OC2.csv"],
     "reviews": ["Reviews.csv", "reviews_{m}.CSV", "LAC reviews.csv"],
+    "health": ["health.csv", "Health {m}.csv", "health assessments.csv"],
     "sw_episodes": ["SWEpisodes.csv", "social_workers_{m}.csv", "SW EPISODES {m}.CSV"],
     "dolo": ["DoLo.csv", "dolo_{m}.csv", "DOLO {m}.csv"],
 }
@@ -207,6 +210,7 @@ def _extract(
     seed: int,
     sw: pd.DataFrame | None = None,
     dolo: pd.DataFrame | None = None,
+    health: pd.DataFrame | None = None,
 ) -> dict:
     """The canonical truth tables as known at `month_end` (text, '' for blank), with each
     collection year's codes (SEX) and tables (sw_episodes from 2023-24, dolo from 2026-27)."""
@@ -291,7 +295,8 @@ def _extract(
             "SDQ_REASON": sq["SDQ_REASON"].to_numpy(dtype=object),
         }
     )
-    oc2_t = _oc2(month_end, kids, episodes, sq, seed, fmt)
+    hl = health[health["HEALTH_DATE"] <= month_end] if health is not None else None
+    oc2_t = _oc2(month_end, kids, episodes, sq, seed, fmt, hl)
     rv = reviews[reviews["REVIEW"] <= month_end]
     reviews_t = pd.DataFrame(
         {
@@ -309,6 +314,14 @@ def _extract(
         "oc2": oc2_t,
         "reviews": reviews_t,
     }
+    if hl is not None:
+        out["health"] = pd.DataFrame(
+            {
+                "CHILD": hl["CHILD"].astype(str).to_numpy(dtype=object),
+                "HEALTH_DATE": fmt.date(hl["HEALTH_DATE"]),
+                "HEALTH_TYPE": hl["HEALTH_TYPE"].to_numpy(dtype=object),
+            }
+        )
     if sw is not None and year >= SW_EPISODES_FROM:
         out["sw_episodes"] = _sw_episodes(month_end, year, kids, episodes, sw, fmt)
     if dolo is not None and year >= DOLO_FROM:
@@ -376,13 +389,16 @@ def _dolo_table(month_end: int, year: int, kids, dolo, fmt: _Fmt) -> pd.DataFram
     )
 
 
-def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt) -> pd.DataFrame:
+def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt, health=None) -> pd.DataFrame:
     """The 903 OC2 table of the collection year in progress, as known at `month_end`: one row per
     child looked after continuously since 1 April (the DfE's 12 months at 31 March, counted to
     the extract date: no period starting or ending in the year, no short break), with the latest
     SDQ of the year (or a reason: SDQ1 for a child turning 4 or 17 in the year, else drawn from
     SDQ_REASON_MIX) and the health and offending items for the child's age at 31 March (OC2_RATES;
-    drawn once per child and collection year, so every extract of a year agrees)."""
+    drawn once per child and collection year, so every extract of a year agrees). With the
+    `health` history (dated records known at `month_end`), HEALTH_ASSESSMENT, TEETH_CHECK and
+    IMMUNISATIONS say whether the child has a health assessment (IHA or RHA), a dental check, an
+    immunisation record dated in the year so far: the flags agree with the history."""
     stamp = pd.Timestamp(month_end, unit="D")
     year = stamp.year - (stamp.month < 4)
     year_start, year_end = _day(f"{year}-04-01"), _day(f"{year + 1}-03-31")
@@ -426,6 +442,16 @@ def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt) -> pd.DataFra
         return np.where(applies, np.where(u[:, k] < rate, "1", "0"), "").astype(object)
 
     everyone = np.ones(len(child), dtype=bool)
+    from_history = {}
+    if health is not None:
+        h = health[health["HEALTH_DATE"] >= year_start]
+        for column, kinds in (
+            ("HEALTH_ASSESSMENT", ["IHA", "RHA"]),
+            ("TEETH_CHECK", ["DENTAL"]),
+            ("IMMUNISATIONS", ["IMMS"]),
+        ):
+            had = np.isin(child, h.loc[h["HEALTH_TYPE"].isin(kinds), "CHILD"].to_numpy())
+            from_history[column] = np.where(had, "1", "0").astype(object)
     misuse = item(5, OC2_RATES["SUBSTANCE_MISUSE"], b10 < year_end)
     misuse = np.where(misuse == "", "0", misuse)
     received = item(6, OC2_RATES["INTERVENTION_RECEIVED"], misuse == "1")
@@ -445,6 +471,8 @@ def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt) -> pd.DataFra
             "INTERVENTION_OFFERED": item(7, OC2_RATES["INTERVENTION_OFFERED"], received == "0"),
         }
     )
+    for column, values in from_history.items():
+        out[column] = values
     return out[TABLE_COLUMNS["oc2"]]
 
 
@@ -483,7 +511,7 @@ def _write_month(
     """Write one month: truth tables and faults.csv, and the raw copy with its file names,
     header spellings and encoding cycled by `index`, plus oc3.csv and notes.csv. With
     `output_format` "xml" the raw copy's 903 tables are one XML file (xml903.write_xml; `owners`:
-    each dirty row's true CHILD) and only the local tables (missing, sdq) are CSV."""
+    each dirty row's true CHILD) and only the local tables (missing, sdq, health) are CSV."""
     folder_truth.mkdir(parents=True, exist_ok=True)
     folder_raw.mkdir(parents=True, exist_ok=True)
     for table, frame in truth.items():
@@ -547,6 +575,7 @@ def generate(
     reviews = _reviews(np.random.default_rng([seed, 8]), regular, kids, horizon)
     sw = _social_workers(np.random.default_rng([seed, 10]), periods, horizon, scale)
     dolo = _dolo(np.random.default_rng([seed, 11]), episodes, kids, horizon)
+    health = _health(np.random.default_rng([seed, 12]), regular, horizon)
     fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, horizon + 400)
     summary: dict = {"months": {}, "children": int(len(kids)), "episodes": int(len(episodes))}
     iterator = report
@@ -558,7 +587,17 @@ def generate(
         month = str(period)
         month_end = _day(period.end_time.normalize())
         truth = _extract(
-            month_end, kids, episodes, missing, sdq, reviews, fmt, seed, sw=sw, dolo=dolo
+            month_end,
+            kids,
+            episodes,
+            missing,
+            sdq,
+            reviews,
+            fmt,
+            seed,
+            sw=sw,
+            dolo=dolo,
+            health=health,
         )
         if faults:
             as_at = pd.Timestamp(month_end, unit="D")
@@ -606,5 +645,6 @@ def truth_tables(
     missing = _missing(np.random.default_rng([seed, 6]), episodes, kids, month_end)
     sdq = _sdq(np.random.default_rng([seed, 7]), periods, kids, month_end)
     reviews = _reviews(np.random.default_rng([seed, 8]), periods, kids, month_end)
+    health = _health(np.random.default_rng([seed, 12]), periods, month_end)
     fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, month_end + 400)
-    return _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed)
+    return _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed, health=health)

@@ -66,3 +66,66 @@ def test_reviews_only_while_looked_after_and_pn0_only_under_4(default):
     _, _, m = default
     held = reviews.held_reviews(m.tables, m.care)
     assert len(held) == len(rv)  # every review falls in a period of care
+
+
+def _in_care_12_months(m) -> pd.DataFrame:
+    """Periods of care open at R that began 12 months or more before R."""
+    p = m.care.periods
+    open_ = p["period_end"].isna() | (p["period_end"] > REF)
+    return p[open_ & (p["period_start"] <= REF - pd.DateOffset(years=1))]
+
+
+def _health_share(m, kind: str) -> float:
+    h = m.tables["health"]
+    year = h[(h["HEALTH_TYPE"] == kind) & (h["HEALTH_DATE"] > REF - pd.DateOffset(years=1))]
+    year = year[year["HEALTH_DATE"] <= REF]
+    cohort = _in_care_12_months(m)
+    assert len(cohort) > 200
+    return cohort["CHILD"].isin(year["CHILD"]).mean() * 100
+
+
+@pytest.mark.parametrize("kind, low, high", [("RHA", 84, 94), ("DENTAL", 58, 74), ("IMMS", 72, 88)])
+def test_yearly_health_records_near_the_seeds_rates(default, kind, low, high):
+    _, _, m = default
+    share = _health_share(m, kind)
+    assert low <= share <= high, share
+
+
+def test_initial_health_assessments_mostly_within_20_working_days(default):
+    from pipeline.model import workdays
+
+    _, _, m = default
+    p = m.care.periods
+    start = p["period_start"]
+    due = pd.Series(workdays.add_working_days(start.to_numpy(), 20), index=p.index)
+    entrants = p[(start > REF - pd.DateOffset(years=1)) & (due <= REF)]
+    entrants = entrants[
+        entrants["period_end"].isna() | (entrants["period_end"] > due[entrants.index])
+    ]
+    assert len(entrants) > 100
+    iha = m.tables["health"]
+    iha = iha[iha["HEALTH_TYPE"] == "IHA"]
+    pair = (
+        entrants[["CHILD", "period_start"]]
+        .assign(due=due[entrants.index])
+        .merge(iha[["CHILD", "HEALTH_DATE"]], on="CHILD", how="left")
+    )
+    hit = (pair["HEALTH_DATE"] > pair["period_start"]) & (pair["HEALTH_DATE"] <= pair["due"])
+    share = hit.groupby([pair["CHILD"], pair["period_start"]]).any().mean() * 100
+    assert 65 <= share <= 85, share
+
+
+def test_oc2_health_flags_agree_with_the_history(default):
+    folder, _, _ = default
+    oc2 = _text(folder, "oc2")
+    health = _text(folder, "health")
+    day = pd.to_datetime(health["HEALTH_DATE"], format="%d/%m/%Y")
+    year = health[day >= pd.Timestamp("2016-04-01")]
+    for column, kinds in (
+        ("HEALTH_ASSESSMENT", ["IHA", "RHA"]),
+        ("TEETH_CHECK", ["DENTAL"]),
+        ("IMMUNISATIONS", ["IMMS"]),
+    ):
+        had = oc2["CHILD"].isin(year.loc[year["HEALTH_TYPE"].isin(kinds), "CHILD"])
+        assert (oc2[column].eq("1") == had).all(), column
+    assert set(health["HEALTH_TYPE"]) == {"IHA", "RHA", "DENTAL", "IMMS"}

@@ -125,9 +125,9 @@ def test_local_tables_stay_csv_and_the_truth_is_the_same(xml_runs):
         raw = {p.name for p in (root / "raw" / month).iterdir()}
         p = pd.Period(month, freq="M")
         index = p.year * 12 + p.month
-        local = [FILE_NAMES[t][index % 3].format(m=month) for t in ("missing", "sdq")]
+        local = [FILE_NAMES[t][index % 3].format(m=month) for t in ("missing", "sdq", "health")]
         assert set(local) <= raw and {"oc3.csv", "notes.csv"} <= raw
-        assert len(raw) == 5  # the XML, missing, sdq, the stray oc3.csv and notes.csv
+        assert len(raw) == 6  # the XML, missing, sdq, health, the stray oc3.csv and notes.csv
         _, mismatch, errors = filecmp.cmpfiles(
             csv_root / "raw" / month, root / "raw" / month, local, shallow=False
         )
