@@ -108,6 +108,41 @@ HEALTH_IHA_ON_TIME_P = 0.79
 HEALTH_IHA_LATE_DAYS = (1, 60)
 HEALTH_INTERVAL_DAYS = (300, 380)
 HEALTH_YEARLY_P = {"RHA": 0.91, "DENTAL": 0.64, "IMMS": 0.8}
+# Care leavers (OC3; REFERENCE, validator rules 131-133, 1000-1014): young people who left care
+# having been looked after 13 weeks or more since their 14th birthday, some of it at 16+, whose
+# 17th-21st birthday falls in the collection year (by the extract's date). IN_TOUCH from
+# OC3_IN_TOUCH (YES ~90%); those not in touch (NO, REFU, DIED) have ACTIV and ACCOM 0 (not known);
+# the others an activity (OC3_EET_P in education, employment or training: ~71% of the cohort, the
+# seeds' council's 71.3%; else NEET) and accommodation (OC3_SUITABLE_P suitable: ~88% of the
+# cohort). Accommodation letters per rule 133 (S and X only as not suitable).
+OC3_IN_TOUCH = {"YES": 0.9, "NO": 0.03, "REFU": 0.03, "NREQ": 0.025, "RHOM": 0.01, "DIED": 0.005}
+OC3_NOT_IN_TOUCH = ("NO", "REFU", "DIED")
+OC3_EET_P = {"17-18": 0.79, "19-21": 0.72}  # of those whose activity is known
+OC3_EET = {
+    "F1": 0.08,
+    "P1": 0.02,
+    "F2": 0.3,
+    "P2": 0.08,
+    "F4": 0.12,
+    "P4": 0.08,
+    "F5": 0.22,
+    "P5": 0.1,
+}
+OC3_NEET = {"G4": 0.25, "G5": 0.55, "G6": 0.2}
+OC3_SUITABLE_P = 0.925  # of those whose accommodation is known
+OC3_SUITABLE = {
+    "U1": 0.35,
+    "Z1": 0.12,
+    "D1": 0.12,
+    "B1": 0.12,
+    "E1": 0.1,
+    "K1": 0.05,
+    "T1": 0.04,
+    "C1": 0.04,
+    "Y1": 0.04,
+    "R1": 0.02,
+}
+OC3_UNSUITABLE = {"U2": 0.2, "B2": 0.15, "V2": 0.15, "W2": 0.1, "X2": 0.15, "S2": 0.1, "Y2": 0.15}
 OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
     "CONVICTED": 0.03,  # aged 10+ at 31 March
     "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date

@@ -18,8 +18,8 @@ Each extract has its collection year's codes and tables (1 April to 31 March): S
 (_dolo_table; simulate._dolo follows rules 700-710).
 
 Besides the faults per row, the raw copy varies per month: file names and header spellings vary,
-the encoding cycles UTF-8 / UTF-8 with BOM / Windows-1252, a header-only `oc3.csv` and a
-zero-byte `notes.csv`. With `output_format="xml"` the 903 tables are one XML file (xml903.py).
+the encoding cycles UTF-8 / UTF-8 with BOM / Windows-1252, a header-only `prev_perm.csv`
+(previous permanence) and a zero-byte `notes.csv`. With `output_format="xml"` the 903 tables are one XML file (xml903.py).
 """
 
 from __future__ import annotations
@@ -35,6 +35,14 @@ from pipeline import codes
 from pipeline.synth.calibration import (
     DOLO_FROM,
     OC2_RATES,
+    OC3_EET,
+    OC3_EET_P,
+    OC3_IN_TOUCH,
+    OC3_NEET,
+    OC3_NOT_IN_TOUCH,
+    OC3_SUITABLE,
+    OC3_SUITABLE_P,
+    OC3_UNSUITABLE,
     REGISTERED_FROM,
     SDQ_LOG_HAZARD_PER_POINT,
     SDQ_REASON_MIX,
@@ -100,6 +108,7 @@ TABLE_COLUMNS = {
     ],
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
     "health": ["CHILD", "HEALTH_DATE", "HEALTH_TYPE"],  # local (SPEC 3)
+    "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
     # from 2023-24 / 2026-27 only (SW_EPISODES_FROM, DOLO_FROM): absent from earlier extracts
     "sw_episodes": ["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
     "dolo": ["CHILD", "DOB", "DOLO_START", "DOLO_END"],
@@ -112,6 +121,7 @@ FILE_NAMES = {  # raw file name variants, cycled by month
     "oc2": ["OC2.csv", "oc2_{m}.csv", "Outcomes OC2.csv"],
     "reviews": ["Reviews.csv", "reviews_{m}.CSV", "LAC reviews.csv"],
     "health": ["health.csv", "Health {m}.csv", "health assessments.csv"],
+    "oc3": ["OC3.csv", "care_leavers_{m}.csv", "Outcomes OC3 {m}.CSV"],
     "sw_episodes": ["SWEpisodes.csv", "social_workers_{m}.csv", "SW EPISODES {m}.CSV"],
     "dolo": ["DoLo.csv", "dolo_{m}.csv", "DOLO {m}.csv"],
 }
@@ -314,6 +324,7 @@ def _extract(
         "oc2": oc2_t,
         "reviews": reviews_t,
     }
+    out["oc3"] = _oc3(month_end, kids, episodes, seed, fmt)
     if hl is not None:
         out["health"] = pd.DataFrame(
             {
@@ -387,6 +398,71 @@ def _dolo_table(month_end: int, year: int, kids, dolo, fmt: _Fmt) -> pd.DataFram
             "DOLO_END": np.where(open_, "", fmt.date(d["DOLO_END"])),
         }
     )
+
+
+def _pick(mix: dict[str, float], u: np.ndarray) -> np.ndarray:
+    """The keys of `mix` at the uniform draws `u` (by cumulative weight)."""
+    keys = np.array(list(mix), dtype=object)
+    cum = np.cumsum(list(mix.values()))
+    return keys[np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(keys) - 1)]
+
+
+def _oc3(month_end: int, kids, episodes, seed: int, fmt: _Fmt) -> pd.DataFrame:
+    """The 903 OC3 table of the collection year in progress, as known at `month_end`: one row per
+    care leaver ("former relevant": looked after 13 weeks or more since the 14th birthday, some of
+    it at 16+, short breaks aside; rule 1001) who has left care by `month_end`, not by adoption,
+    death or transfer to another LA (rules 1000, 1001, 1011), and whose 17th, 18th, 19th, 20th
+    or 21st birthday falls in the year by `month_end`. IN_TOUCH, ACTIV, ACCOM drawn once per
+    young person and collection year (OC3_* rates; codes of rules 131-133)."""
+    stamp = pd.Timestamp(month_end, unit="D")
+    year = stamp.year - (stamp.month < 4)
+    year_start = _day(f"{year}-04-01")
+    ep = episodes[(episodes["DECOM"] <= month_end) & ~episodes["LS"].isin(["V3", "V4"])]
+    ep = ep.sort_values(["CHILD", "DECOM"], kind="stable")
+    child = ep["CHILD"].to_numpy()
+    all_kids = kids["CHILD"].to_numpy()
+    pos = np.searchsorted(all_kids, child)
+    dob = kids["DOB"].to_numpy()[pos]
+    dec = ep["DEC"].to_numpy()
+    closed = (dec >= 0) & (dec <= month_end)
+    stop = np.where(closed, dec, month_end + 1)
+    decom = ep["DECOM"].to_numpy()
+    d14 = np.maximum(stop - np.maximum(decom, _birthday(dob, 14)), 0)
+    d16 = np.maximum(stop - np.maximum(decom, _birthday(dob, 16)), 0)
+    last = ~pd.Series(child).duplicated(keep="last").to_numpy()
+    per = pd.DataFrame({"CHILD": child, "d14": d14, "d16": d16}).groupby("CHILD").sum()
+    final = pd.DataFrame(
+        {"closed": closed[last], "rec": ep["REC"].to_numpy(dtype=object)[last]},
+        index=child[last],
+    ).reindex(per.index)
+    kid_pos = np.searchsorted(all_kids, per.index.to_numpy())
+    kdob = kids["DOB"].to_numpy()[kid_pos]
+    birthdays = np.stack([_birthday(kdob, k) for k in range(17, 22)], axis=1)
+    in_year = ((birthdays >= year_start) & (birthdays <= month_end)).any(axis=1)
+    left = final["closed"].to_numpy() & ~np.isin(
+        final["rec"].to_numpy(dtype=object), ["E11", "E12", "E2", "E3"]
+    )
+    eligible = (per["d14"].to_numpy() >= 91) & (per["d16"].to_numpy() >= 1) & left & in_year
+    who = per.index.to_numpy()[eligible]
+    wpos = kid_pos[eligible]
+    u = np.random.default_rng([seed, 13, year]).random((len(all_kids), 5))[wpos]
+    in_touch = _pick(OC3_IN_TOUCH, u[:, 0])
+    known = ~np.isin(in_touch, OC3_NOT_IN_TOUCH)
+    age = (month_end - kdob[eligible]) / 365.25
+    eet_p = np.where(age < 19, OC3_EET_P["17-18"], OC3_EET_P["19-21"])
+    activ = np.where(u[:, 1] < eet_p, _pick(OC3_EET, u[:, 2]), _pick(OC3_NEET, u[:, 2]))
+    accom = np.where(
+        u[:, 3] < OC3_SUITABLE_P, _pick(OC3_SUITABLE, u[:, 4]), _pick(OC3_UNSUITABLE, u[:, 4])
+    )
+    return pd.DataFrame(
+        {
+            "CHILD": who.astype(str).astype(object),
+            "DOB": fmt.date(kdob[eligible]),
+            "IN_TOUCH": in_touch,
+            "ACTIV": np.where(known, activ, "0").astype(object),
+            "ACCOM": np.where(known, accom, "0").astype(object),
+        }
+    )[TABLE_COLUMNS["oc3"]]
 
 
 def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt, health=None) -> pd.DataFrame:
@@ -509,8 +585,8 @@ def _write_month(
     owners: dict | None = None,
 ) -> None:
     """Write one month: truth tables and faults.csv, and the raw copy with its file names,
-    header spellings and encoding cycled by `index`, plus oc3.csv and notes.csv. With
-    `output_format` "xml" the raw copy's 903 tables are one XML file (xml903.write_xml; `owners`:
+    header spellings and encoding cycled by `index`, plus the header-only prev_perm.csv and
+    notes.csv. With `output_format` "xml" the raw copy's 903 tables are one XML file (xml903.write_xml; `owners`:
     each dirty row's true CHILD) and only the local tables (missing, sdq, health) are CSV."""
     folder_truth.mkdir(parents=True, exist_ok=True)
     folder_raw.mkdir(parents=True, exist_ok=True)
@@ -527,7 +603,7 @@ def _write_month(
         name = FILE_NAMES[table][index % len(FILE_NAMES[table])].format(m=month)
         cols = _raw_columns(list(frame.columns), (index + len(table)) % 3)
         (folder_raw / name).write_bytes(_csv_bytes(frame, cols, encoding))
-    (folder_raw / "oc3.csv").write_bytes(b"CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n")
+    (folder_raw / "prev_perm.csv").write_bytes(b"CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM\n")
     (folder_raw / "notes.csv").write_bytes(b"")
 
 

@@ -33,7 +33,7 @@ def test_raw_files_read_back_with_the_faults(small):
     text = episodes.read_bytes().decode("utf-8-sig", errors="replace")
     truth = (root / "truth" / "2017-01" / "episodes.csv").read_text()
     assert text.count("\n") > truth.count("\n")  # duplicates (exact and conflicting) appended
-    assert (raw / "oc3.csv").read_text().strip() == "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM"
+    assert (raw / "prev_perm.csv").read_text().strip() == "CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM"
 
 
 def test_no_faults_option_writes_raw_equal_to_truth_content(tmp_path):

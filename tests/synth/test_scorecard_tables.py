@@ -4,6 +4,7 @@ and the DfE validator's rules for those tables that the truth must keep."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -129,3 +130,56 @@ def test_oc2_health_flags_agree_with_the_history(default):
         had = oc2["CHILD"].isin(year.loc[year["HEALTH_TYPE"].isin(kinds), "CHILD"])
         assert (oc2[column].eq("1") == had).all(), column
     assert set(health["HEALTH_TYPE"]) == {"IHA", "RHA", "DENTAL", "IMMS"}
+
+
+ACCOM_CODES = {f"{c}{n}" for c in "BCDEGHKRTUVWYZ" for n in "12"} | {"S2", "X2", "0"}
+EET = {"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"}
+
+
+def test_care_leavers_near_the_seeds_figures(default):
+    folder, _, _ = default
+    oc3 = _text(folder, "oc3")
+    assert 150 <= len(oc3) <= 350  # the seeds' council: 224 care leavers
+    alive = oc3[oc3["IN_TOUCH"] != "DIED"]
+    in_touch = alive["IN_TOUCH"].eq("YES").mean() * 100
+    eet = alive["ACTIV"].isin(EET).mean() * 100
+    suitable = alive["ACCOM"].str.endswith("1").mean() * 100
+    assert 84 <= in_touch <= 95, in_touch
+    assert 64 <= eet <= 78, eet  # the seeds' council: 71.3%
+    assert 82 <= suitable <= 94, suitable
+
+
+def test_care_leavers_follow_the_validator_rules(default):
+    """131-133: the codes; not in touch: ACTIV and ACCOM 0; 1001: looked after 91+ days since the
+    14th birthday, some at 16+; not adopted, dead or transferred (1000, 1001, 1011); a 17th-21st
+    birthday in the collection year; left care by the extract's date."""
+    folder, _, _ = default
+    oc3 = _text(folder, "oc3")
+    assert oc3["IN_TOUCH"].isin(["YES", "NO", "DIED", "REFU", "NREQ", "RHOM"]).all()
+    assert oc3["ACTIV"].isin(EET | {"G4", "G5", "G6", "0"}).all()
+    assert oc3["ACCOM"].isin(ACCOM_CODES).all()
+    off = oc3["IN_TOUCH"].isin(["NO", "REFU", "DIED"])
+    assert (oc3.loc[off, ["ACTIV", "ACCOM"]] == "0").all().all()
+    assert not oc3["CHILD"].duplicated().any()
+    ep = _text(folder, "episodes")
+    ep = ep[~ep["LS"].isin(["V3", "V4"])]
+    ep = ep.assign(
+        DECOM=pd.to_datetime(ep["DECOM"], format="%d/%m/%Y"),
+        DEC=pd.to_datetime(ep["DEC"], format="%d/%m/%Y"),
+    ).sort_values(["CHILD", "DECOM"])
+    ep = ep[ep["CHILD"].isin(oc3["CHILD"])]
+    last = ep.groupby("CHILD").last()
+    assert last["DEC"].notna().all() and (last["DEC"] <= REF).all()
+    assert not last["REC"].isin(["E11", "E12", "E2", "E3", "X1"]).any()
+    dob = pd.to_datetime(oc3.set_index("CHILD")["DOB"], format="%d/%m/%Y")
+    b14 = (dob + pd.DateOffset(years=14)).reindex(ep["CHILD"]).to_numpy()
+    b16 = (dob + pd.DateOffset(years=16)).reindex(ep["CHILD"]).to_numpy()
+    d14 = (ep["DEC"] - np.maximum(ep["DECOM"].to_numpy(), b14)).dt.days.clip(lower=0)
+    d16 = (ep["DEC"] - np.maximum(ep["DECOM"].to_numpy(), b16)).dt.days.clip(lower=0)
+    assert (d14.groupby(ep["CHILD"]).sum() >= 91).all()
+    assert (d16.groupby(ep["CHILD"]).sum() >= 1).all()
+    years = [(dob + pd.DateOffset(years=k)) for k in range(17, 22)]
+    in_year = np.any(
+        [((y >= pd.Timestamp("2016-04-01")) & (y <= REF)).to_numpy() for y in years], axis=0
+    )
+    assert in_year.all()
