@@ -143,6 +143,25 @@ OC3_SUITABLE = {
     "R1": 0.02,
 }
 OC3_UNSUITABLE = {"U2": 0.2, "B2": 0.15, "V2": 0.15, "W2": 0.1, "X2": 0.15, "S2": 0.1, "Y2": 0.15}
+# Adoption (route "adopt"): the placement order (LS E1) ADOPT_ORDER_AFTER_C2_DAYS after the care
+# order, the adoptive placement ADOPT_PLACEMENT_AFTER_ORDER_DAYS after it (with the child's own
+# foster carers, A5, for ADOPT_BY_FOSTER_CARERS_P of those in foster care then: FOSTER_CARE 1), the
+# adoption order (E11/E12) ADOPTION_ORDER_AFTER_PLACEMENT_DAYS later (uniform ranges). The agency
+# decision maker's decision (AD1 DATE_INT, = PlacedAdoption DATE_PLACED: rule 523)
+# ADOPT_DECISION_BEFORE_ORDER_DAYS before the order; the match ADOPT_MATCH_BEFORE_PLACEMENT_DAYS
+# before the placement, or (foster carers adopting, ADOPT_MATCH_FIRST_P) before the order.
+# Calibrated to A10 ~450-500 days (entering care to moving in with the adopters, or with the
+# foster carers who adopt) and A2 ~180-230 days (order to match), near national levels.
+ADOPT_ORDER_AFTER_C2_DAYS = (1, 60)
+ADOPT_PLACEMENT_AFTER_ORDER_DAYS = (120, 360)
+ADOPTION_ORDER_AFTER_PLACEMENT_DAYS = (150, 320)
+ADOPT_BY_FOSTER_CARERS_P = 0.13
+ADOPT_DECISION_BEFORE_ORDER_DAYS = (30, 150)
+ADOPT_MATCH_BEFORE_PLACEMENT_DAYS = (10, 50)
+ADOPT_MATCH_FIRST_P = 0.25
+# adopters (AD1; rules 175-177): couples (NB_ADOPTR 2: MF, MM, FF) or single (1: M1, F1, LS L3)
+ADOPTERS_SEX = {"MF": 0.74, "MM": 0.05, "FF": 0.06, "F1": 0.13, "M1": 0.02}
+ADOPTERS_LS_COUPLE = {"L0": 0.65, "L11": 0.1, "L12": 0.1, "L2": 0.15}
 OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
     "CONVICTED": 0.03,  # aged 10+ at 31 March
     "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date

@@ -14,6 +14,15 @@ import pandas as pd
 
 from pipeline import codes
 from pipeline.synth.calibration import (
+    ADOPT_BY_FOSTER_CARERS_P,
+    ADOPT_DECISION_BEFORE_ORDER_DAYS,
+    ADOPT_MATCH_BEFORE_PLACEMENT_DAYS,
+    ADOPT_MATCH_FIRST_P,
+    ADOPT_ORDER_AFTER_C2_DAYS,
+    ADOPT_PLACEMENT_AFTER_ORDER_DAYS,
+    ADOPTERS_LS_COUPLE,
+    ADOPTERS_SEX,
+    ADOPTION_ORDER_AFTER_PLACEMENT_DAYS,
     AGE_BANDS,
     ARRIVALS_PER_MONTH,
     AWAY_SHARE,
@@ -258,11 +267,13 @@ def _simulate_periods(
     sched_day[idx, k[idx]], sched_ls[idx, k[idx]] = t[idx], "C2"
     k[idx] += 1
     adopt = route == "adopt"
-    t = np.where(adopt, t + rng.integers(20, 120, n), t)
+    t = np.where(adopt, t + rng.integers(*ADOPT_ORDER_AFTER_C2_DAYS, n), t)
     idx = np.flatnonzero(adopt)
     sched_day[idx, k[idx]], sched_ls[idx, k[idx]] = t[idx], "E1"
-    adopt_day = np.where(adopt, t + rng.integers(60, 200, n), NO_DATE)
-    period_end = np.where(adopt, adopt_day + rng.integers(150, 320, n), period_end)
+    adopt_day = np.where(adopt, t + rng.integers(*ADOPT_PLACEMENT_AFTER_ORDER_DAYS, n), NO_DATE)
+    period_end = np.where(
+        adopt, adopt_day + rng.integers(*ADOPTION_ORDER_AFTER_PLACEMENT_DAYS, n), period_end
+    )
     capped = period_end >= eighteen
     period_end = np.minimum(period_end, eighteen)
     exit_rec = np.empty(n, dtype=object)
@@ -367,7 +378,7 @@ def _simulate_periods(
         reason[brk] = _choice(rng, BREAKDOWN_REASONS, len(brk))
         mv = np.flatnonzero(event == 5)
         reason[mv] = _choice(rng, PLANNED_REASONS, len(mv))
-        adopt_same = (event == 3) & (grp == "foster") & (rng.random(m) < 0.3)
+        adopt_same = (event == 3) & (grp == "foster") & (rng.random(m) < ADOPT_BY_FOSTER_CARERS_P)
         adopt_new = (event == 3) & ~adopt_same
         reason[(event == 7) | adopt_same] = "PLACE"
         reason[adopt_new] = "CARPL"
@@ -912,6 +923,88 @@ def _health(rng, periods, horizon) -> pd.DataFrame:
     return frame.sort_values(["CHILD", "HEALTH_DATE", "HEALTH_TYPE"], kind="stable").reset_index(
         drop=True
     )
+
+
+def _adoptions(rng, episodes: pd.DataFrame) -> pd.DataFrame:
+    """One row per period of care with a placement order (LS E1): CHILD, start (of the period),
+    order (first E1 day), decision (the agency decision maker's, ADOPT_DECISION_BEFORE_ORDER_DAYS
+    before the order, after the period's start), placed (first day in an adoptive placement
+    A3-A6; NO_DATE: none), moved_in (the day the child moved in with the adopters: `placed`, or
+    for foster carers adopting (A3/A5) the start of the placement with them), match (NO_DATE while
+    not placed), foster_care (0/1), the adopters (NB_ADOPTR, SEX_ADOPTR, LS_ADOPTR), end (of the
+    period, NO_DATE while open) and rec (its REC)."""
+    ep = episodes[~episodes["LS"].isin(["V3", "V4"])].sort_values(["CHILD", "DECOM"], kind="stable")
+    child = ep["CHILD"].to_numpy()
+    new_period = (ep["RNE"].to_numpy() == "S") | _group_starts(child)
+    pid = np.cumsum(new_period) - 1
+    start = ep["DECOM"].to_numpy()[new_period][pid]
+    dec = ep["DEC"].to_numpy()
+    big = NO_DATE
+    frame = pd.DataFrame(
+        {
+            "pid": pid,
+            "CHILD": child,
+            "start": start,
+            "e1": np.where(ep["LS"].to_numpy() == "E1", ep["DECOM"].to_numpy(), big),
+            "placed": np.where(
+                np.isin(ep["PLACE"].to_numpy(), ["A3", "A4", "A5", "A6"]),
+                ep["DECOM"].to_numpy(),
+                big,
+            ),
+            "end": np.where(dec < 0, big, dec),
+        }
+    )
+    g = frame.groupby("pid")
+    per = pd.DataFrame(
+        {
+            "CHILD": g["CHILD"].first(),
+            "start": g["start"].first(),
+            "order": g["e1"].min(),
+            "placed": g["placed"].min(),
+            "end": g["end"].last(),
+        }
+    )
+    last = ~pd.Series(pid).duplicated(keep="last").to_numpy()
+    per["rec"] = np.where(dec[last] < 0, "", ep["REC"].to_numpy(dtype=object)[last])
+    first_a = frame["placed"].to_numpy() < big
+    a_rows = pd.DataFrame(
+        {
+            "pid": pid[first_a],
+            "place": ep["PLACE"].to_numpy(dtype=object)[first_a],
+            "pl_start": ep["PL_START"].to_numpy()[first_a],
+        }
+    ).drop_duplicates("pid")
+    per = per[per["order"] < big].copy()
+    a = a_rows.set_index("pid").reindex(per.index)
+    n = len(per)
+    order = per["order"].to_numpy()
+    placed = per["placed"].to_numpy()
+    has_place = placed < big
+    foster = has_place & a["place"].isin(["A3", "A5"]).to_numpy()
+    moved_in = np.where(foster, a["pl_start"].fillna(big).to_numpy(), placed).astype(np.int64)
+    decision = np.maximum(
+        order - rng.integers(*ADOPT_DECISION_BEFORE_ORDER_DAYS, n), per["start"].to_numpy() + 1
+    )
+    decision = np.minimum(decision, order - 1)
+    before = placed - rng.integers(*ADOPT_MATCH_BEFORE_PLACEMENT_DAYS, n)
+    first = foster & (rng.random(n) < ADOPT_MATCH_FIRST_P)
+    early = (
+        order - 1 - np.floor(rng.random(n) * np.maximum(order - 1 - decision, 0)).astype(np.int64)
+    )
+    match = np.where(first, early, np.maximum(before, decision + 1))
+    match = np.where(has_place, np.maximum(match, decision), big)
+    sex = _choice(rng, ADOPTERS_SEX, n)
+    single = np.isin(sex, ["M1", "F1"])
+    ls = np.where(single, "L3", _choice(rng, ADOPTERS_LS_COUPLE, n)).astype(object)
+    return per.assign(
+        decision=decision,
+        moved_in=moved_in,
+        match=match,
+        foster_care=foster.astype(int),
+        NB_ADOPTR=np.where(single, "1", "2").astype(object),
+        SEX_ADOPTR=sex,
+        LS_ADOPTR=ls,
+    ).reset_index(drop=True)
 
 
 def _kid_attributes(rng: np.random.Generator, kids: pd.DataFrame) -> pd.DataFrame:

@@ -52,6 +52,7 @@ from pipeline.synth.faults import FAULT_COLUMNS, inject
 from pipeline.synth.simulate import (
     EPOCH,
     NO_DATE,
+    _adoptions,
     _birthday,
     _dolo,
     _health,
@@ -109,6 +110,23 @@ TABLE_COLUMNS = {
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
     "health": ["CHILD", "HEALTH_DATE", "HEALTH_TYPE"],  # local (SPEC 3)
     "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+    "ad1": [
+        "CHILD",
+        "DOB",
+        "DATE_INT",
+        "DATE_MATCH",
+        "FOSTER_CARE",
+        "NB_ADOPTR",
+        "SEX_ADOPTR",
+        "LS_ADOPTR",
+    ],
+    "placed_for_adoption": [
+        "CHILD",
+        "DOB",
+        "DATE_PLACED",
+        "DATE_PLACED_CEASED",
+        "REASON_PLACED_CEASED",
+    ],
     # from 2023-24 / 2026-27 only (SW_EPISODES_FROM, DOLO_FROM): absent from earlier extracts
     "sw_episodes": ["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
     "dolo": ["CHILD", "DOB", "DOLO_START", "DOLO_END"],
@@ -122,6 +140,12 @@ FILE_NAMES = {  # raw file name variants, cycled by month
     "reviews": ["Reviews.csv", "reviews_{m}.CSV", "LAC reviews.csv"],
     "health": ["health.csv", "Health {m}.csv", "health assessments.csv"],
     "oc3": ["OC3.csv", "care_leavers_{m}.csv", "Outcomes OC3 {m}.CSV"],
+    "ad1": ["AD1.csv", "adoptions_{m}.csv", "AD1 {m}.CSV"],
+    "placed_for_adoption": [
+        "PlacedAdoption.csv",
+        "placed_for_adoption_{m}.csv",
+        "Placed adoption.csv",
+    ],
     "sw_episodes": ["SWEpisodes.csv", "social_workers_{m}.csv", "SW EPISODES {m}.CSV"],
     "dolo": ["DoLo.csv", "dolo_{m}.csv", "DOLO {m}.csv"],
 }
@@ -221,6 +245,7 @@ def _extract(
     sw: pd.DataFrame | None = None,
     dolo: pd.DataFrame | None = None,
     health: pd.DataFrame | None = None,
+    adoptions: pd.DataFrame | None = None,
 ) -> dict:
     """The canonical truth tables as known at `month_end` (text, '' for blank), with each
     collection year's codes (SEX) and tables (sw_episodes from 2023-24, dolo from 2026-27)."""
@@ -325,6 +350,8 @@ def _extract(
         "reviews": reviews_t,
     }
     out["oc3"] = _oc3(month_end, kids, episodes, seed, fmt)
+    if adoptions is not None:
+        out["ad1"], out["placed_for_adoption"] = _adoption_tables(month_end, kids, adoptions, fmt)
     if hl is not None:
         out["health"] = pd.DataFrame(
             {
@@ -398,6 +425,46 @@ def _dolo_table(month_end: int, year: int, kids, dolo, fmt: _Fmt) -> pd.DataFram
             "DOLO_END": np.where(open_, "", fmt.date(d["DOLO_END"])),
         }
     )
+
+
+def _adoption_tables(month_end: int, kids, adoptions, fmt: _Fmt):
+    """AD1 and PlacedAdoption as known at `month_end` (simulate._adoptions): a PlacedAdoption row
+    per decision that a child should be placed for adoption, DATE_PLACED the decision's date
+    (= AD1 DATE_INT: rule 523), ceased (DATE_PLACED_CEASED, REASON_PLACED_CEASED RD1 when the
+    child went home, else RD4) only when the period ended other than by adoption (an adopted
+    child's row stays open: rule 558); an AD1 row per child once matched with adopters (the
+    latest period's)."""
+    d = adoptions[adoptions["decision"] <= month_end]
+    end = d["end"].to_numpy()
+    rec = d["rec"].to_numpy(dtype=object)
+    ceased = (end <= month_end) & ~np.isin(rec, ["E11", "E12"])
+    child = d["CHILD"].to_numpy()
+    placed = pd.DataFrame(
+        {
+            "CHILD": child.astype(str).astype(object),
+            "DOB": fmt.date(_dob_of(kids, child)),
+            "DATE_PLACED": fmt.date(d["decision"]),
+            "DATE_PLACED_CEASED": np.where(ceased, fmt.date(end), ""),
+            "REASON_PLACED_CEASED": np.where(
+                ceased, np.where(np.isin(rec, ["E4A", "E4B"]), "RD1", "RD4"), ""
+            ).astype(object),
+        }
+    )
+    m = d[d["match"] <= month_end].drop_duplicates("CHILD", keep="last")
+    mc = m["CHILD"].to_numpy()
+    ad1 = pd.DataFrame(
+        {
+            "CHILD": mc.astype(str).astype(object),
+            "DOB": fmt.date(_dob_of(kids, mc)),
+            "DATE_INT": fmt.date(m["decision"]),
+            "DATE_MATCH": fmt.date(m["match"]),
+            "FOSTER_CARE": m["foster_care"].astype(str).to_numpy(dtype=object),
+            "NB_ADOPTR": m["NB_ADOPTR"].to_numpy(dtype=object),
+            "SEX_ADOPTR": m["SEX_ADOPTR"].to_numpy(dtype=object),
+            "LS_ADOPTR": m["LS_ADOPTR"].to_numpy(dtype=object),
+        }
+    )
+    return ad1, placed
 
 
 def _pick(mix: dict[str, float], u: np.ndarray) -> np.ndarray:
@@ -652,6 +719,7 @@ def generate(
     sw = _social_workers(np.random.default_rng([seed, 10]), periods, horizon, scale)
     dolo = _dolo(np.random.default_rng([seed, 11]), episodes, kids, horizon)
     health = _health(np.random.default_rng([seed, 12]), regular, horizon)
+    adoptions = _adoptions(np.random.default_rng([seed, 14]), episodes)
     fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, horizon + 400)
     summary: dict = {"months": {}, "children": int(len(kids)), "episodes": int(len(episodes))}
     iterator = report
@@ -674,6 +742,7 @@ def generate(
             sw=sw,
             dolo=dolo,
             health=health,
+            adoptions=adoptions,
         )
         if faults:
             as_at = pd.Timestamp(month_end, unit="D")
@@ -722,5 +791,17 @@ def truth_tables(
     sdq = _sdq(np.random.default_rng([seed, 7]), periods, kids, month_end)
     reviews = _reviews(np.random.default_rng([seed, 8]), periods, kids, month_end)
     health = _health(np.random.default_rng([seed, 12]), periods, month_end)
+    adoptions = _adoptions(np.random.default_rng([seed, 14]), episodes)
     fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, month_end + 400)
-    return _extract(month_end, kids, episodes, missing, sdq, reviews, fmt, seed, health=health)
+    return _extract(
+        month_end,
+        kids,
+        episodes,
+        missing,
+        sdq,
+        reviews,
+        fmt,
+        seed,
+        health=health,
+        adoptions=adoptions,
+    )

@@ -183,3 +183,58 @@ def test_care_leavers_follow_the_validator_rules(default):
         [((y >= pd.Timestamp("2016-04-01")) & (y <= REF)).to_numpy() for y in years], axis=0
     )
     assert in_year.all()
+
+
+def _adopted(m) -> pd.DataFrame:
+    """Periods ended by adoption (E11/E12) in the 36 months to R, with the start of their last
+    placement (the move in with the adopters, or the foster carers who adopt: A10)."""
+    pl = m.care.placements
+    last = pl.sort_values(["period_id", "start"]).drop_duplicates("period_id", keep="last")
+    ep = m.tables["episodes"]
+    ended = ep[ep["REC"].isin(["E11", "E12"])]
+    ended = ended[(ended["DEC"] > REF - pd.DateOffset(years=3)) & (ended["DEC"] <= REF)]
+    last = last[last["CHILD"].isin(ended["CHILD"]) & last["end"].isin(ended["DEC"])]
+    return last
+
+
+def test_adoption_timescales_near_national_levels(default):
+    _, tables, m = default
+    adopted = _adopted(m)
+    assert len(adopted) >= 40
+    a10 = (adopted["start"] - adopted["period_start"]).dt.days.mean()
+    assert 400 <= a10 <= 560, a10
+    ep = tables["episodes"]
+    order = ep[ep["LS"] == "E1"].groupby("CHILD")["DECOM"].min()
+    ad1 = tables["ad1"].set_index("CHILD").reindex(adopted["CHILD"])
+    assert ad1["DATE_MATCH"].notna().all()
+    a2 = (ad1["DATE_MATCH"] - order.reindex(adopted["CHILD"])).dt.days.clip(lower=0).mean()
+    assert 160 <= a2 <= 250, a2
+    foster = ad1["FOSTER_CARE"].astype(str).eq("1").mean() * 100
+    assert 5 <= foster <= 22, foster
+
+
+def test_adoption_tables_follow_the_validator_rules(default):
+    """523: DATE_PLACED = DATE_INT; 558: an adopted child's PlacedAdoption row is not ceased;
+    175-177 and the adopters' codes agree (one adopter: M1/F1, L3); RD1-RD4; the decision before
+    the placement order, the match after the decision."""
+    folder, tables, _ = default
+    ad1, placed = _text(folder, "ad1"), _text(folder, "placed_for_adoption")
+    both = ad1.merge(placed, on="CHILD")
+    assert len(both) >= len(ad1) and (both["DATE_INT"] == both["DATE_PLACED"]).all()
+    assert ad1["NB_ADOPTR"].isin(["1", "2"]).all()
+    assert ad1["SEX_ADOPTR"].isin(["MF", "MM", "FF", "M1", "F1"]).all()
+    assert ad1["LS_ADOPTR"].isin(["L0", "L11", "L12", "L2", "L3", "L4"]).all()
+    single = ad1["NB_ADOPTR"] == "1"
+    assert (single == ad1["SEX_ADOPTR"].isin(["M1", "F1"])).all()
+    assert (single == ad1["LS_ADOPTR"].eq("L3")).all()
+    assert ad1["FOSTER_CARE"].isin(["0", "1"]).all()
+    assert placed["REASON_PLACED_CEASED"].isin(["", "RD1", "RD2", "RD3", "RD4"]).all()
+    assert ((placed["DATE_PLACED_CEASED"] == "") == (placed["REASON_PLACED_CEASED"] == "")).all()
+    ep = _text(folder, "episodes")
+    adopted = ep.loc[ep["REC"].isin(["E11", "E12"]), "CHILD"]
+    assert set(adopted) <= set(ad1["CHILD"])
+    assert (placed.loc[placed["CHILD"].isin(adopted), "DATE_PLACED_CEASED"] == "").all()
+    day = lambda s: pd.to_datetime(s, format="%d/%m/%Y")  # noqa: E731
+    e1 = tables["episodes"][tables["episodes"]["LS"] == "E1"].groupby("CHILD")["DECOM"].min()
+    assert (day(ad1["DATE_INT"]) < e1.reindex(ad1["CHILD"]).to_numpy()).all()
+    assert (day(ad1["DATE_MATCH"]) > day(ad1["DATE_INT"])).all()
