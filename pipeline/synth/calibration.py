@@ -162,6 +162,12 @@ ADOPT_MATCH_FIRST_P = 0.25
 # adopters (AD1; rules 175-177): couples (NB_ADOPTR 2: MF, MM, FF) or single (1: M1, F1, LS L3)
 ADOPTERS_SEX = {"MF": 0.74, "MM": 0.05, "FF": 0.06, "F1": 0.13, "M1": 0.02}
 ADOPTERS_LS_COUPLE = {"L0": 0.65, "L11": 0.1, "L12": 0.1, "L2": 0.15}
+# Unaccompanied asylum-seeking children (UASC): a share of first entrants by age at entry (none
+# under 14), accommodated under s20 (V2) with CIN N8 (absent parenting) and staying, mostly to 18;
+# UASC_MALE_P boys. About 5-7% of the children looked after at a date (nationally ~7-8%, 2023-25).
+# DUC (status ceased): their 18th birthday, once passed (rule 304: on or before it).
+UASC_P_BY_AGE = {"14": 0.08, "15": 0.2, "16-17": 0.3}
+UASC_MALE_P = 0.93
 OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
     "CONVICTED": 0.03,  # aged 10+ at 31 March
     "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date

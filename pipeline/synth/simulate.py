@@ -87,6 +87,8 @@ from pipeline.synth.calibration import (
     SW_TENURE_YEARS,
     SW_TRANSFER_P,
     TEMP_HAZARD,
+    UASC_MALE_P,
+    UASC_P_BY_AGE,
 )
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -208,9 +210,12 @@ def _simulate_periods(
     out: _Episodes,
     counter: list[int],
     sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
+    uasc: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Simulate one period of care for each child from `start`; emit episodes into `out`.
-    `sdq_effect`: the log breakdown hazard per point of latent SDQ score (0: none).
+    `sdq_effect`: the log breakdown hazard per point of latent SDQ score (0: none). `uasc`:
+    unaccompanied asylum-seeking children, who stay (route "long", to 18 mostly) accommodated
+    under s20 (V2, never placed with parents); the same draws are made either way.
 
     Returns per period: child, end day (NO_DATE when still open at the horizon) and exit code.
     """
@@ -223,6 +228,8 @@ def _simulate_periods(
         route[sel] = np.array(ROUTES, dtype=object)[
             rng.choice(len(ROUTES), size=len(sel), p=ROUTE_MIX[b])
         ]
+    if uasc is not None:
+        route = np.where(uasc, "long", route).astype(object)
     eighteen = _birthday(dob, 18)
     dur = np.select(
         [route == "home", route == "sgo", route == "other", route == "remand"],
@@ -241,6 +248,8 @@ def _simulate_periods(
     ls = np.where(route == "adopt", "C1", ls)
     ls = np.where(rng.random(n) < 0.07, np.where(rng.random(n) < 0.5, "L1", "L2"), ls)
     ls = np.where(route == "remand", "J1", ls).astype(object)
+    if uasc is not None:
+        ls = np.where(uasc, "V2", ls).astype(object)
     sched_day = np.full((n, 4), NO_DATE, dtype=np.int64)
     sched_ls = np.full((n, 4), "", dtype=object)
     k = np.zeros(n, dtype=int)
@@ -612,7 +621,20 @@ def _simulate(
     out = _Episodes()
     counter = [1]
     periods = []
-    batch = pd.DataFrame({"child": child, "start": start, "dob": dob, "latent": latent, "cin": cin})
+    # unaccompanied asylum-seeking children: first entrants aged 14-17 (UASC_P_BY_AGE), drawn
+    # from their own stream so the rest of the simulation's draws are unchanged; CIN N8
+    age_in = (start - dob) / 365.25
+    u_rng = np.random.default_rng([seed, 15])
+    p_uasc = np.select(
+        [age_in < 14, age_in < 15, age_in < 16, age_in < 17.5],
+        [0.0, UASC_P_BY_AGE["14"], UASC_P_BY_AGE["15"], UASC_P_BY_AGE["16-17"]],
+        0.0,
+    )
+    uasc = u_rng.random(n) < p_uasc
+    cin = np.where(uasc, "N8", cin).astype(object)
+    batch = pd.DataFrame(
+        {"child": child, "start": start, "dob": dob, "latent": latent, "cin": cin, "uasc": uasc}
+    )
     for round_ in range(4):
         if batch.empty:
             break
@@ -627,6 +649,7 @@ def _simulate(
             out,
             counter,
             sdq_effect,
+            batch["uasc"].to_numpy(dtype=bool),
         )
         per = batch[["child", "start"]].merge(ends[["child", "end", "rec"]], on="child")
         periods.append(per)
@@ -641,9 +664,8 @@ def _simulate(
             & (back["start"] <= horizon).to_numpy()
             & ((back["start"] - back["dob"]) < 17.5 * 365.25).to_numpy()
         )
-        batch = back.loc[eligible, ["child", "start", "dob", "latent", "cin"]].reset_index(
-            drop=True
-        )
+        batch = back.loc[eligible, ["child", "start", "dob", "latent", "cin"]].assign(uasc=False)
+        batch = batch.reset_index(drop=True)
     _short_breaks(sb_rng, sb_start, sb_dob, sb_child, horizon, out, counter)
     episodes = out.frame().sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
     # placements carried across 1 April 2024 into new episodes take the year's code (H5/P2 -> K3)
@@ -658,6 +680,7 @@ def _simulate(
             "DOB": np.concatenate([dob, sb_dob]),
             "latent": np.concatenate([latent, sb_rng.normal(SDQ_LATENT_MEAN, SDQ_LATENT_SD, n_sb)]),
             "short_breaks": np.concatenate([np.zeros(n, bool), np.ones(n_sb, bool)]),
+            "uasc": np.concatenate([uasc, np.zeros(n_sb, bool)]),
         }
     ).sort_values("CHILD", ignore_index=True)
     return kids, episodes, periods
@@ -1018,6 +1041,15 @@ def _kid_attributes(rng: np.random.Generator, kids: pd.DataFrame) -> pd.DataFram
     mc_dob = np.where(mother, kids["DOB"].to_numpy() + rng.integers(15 * 365, 18 * 365, n), NO_DATE)
     ethnic = _choice(rng, ETHNIC_MIX, n)
     unknown = (rng.random(n) < SEX_UNKNOWN_P) & ~mother
+    # unaccompanied asylum-seeking children: mostly boys (UASC_MALE_P), never recorded as U, from
+    # a stream of their own (the other children's attributes are unchanged)
+    uasc = kids["uasc"].to_numpy() if "uasc" in kids else np.zeros(n, bool)
+    sub = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    boy = sub.random(n) < UASC_MALE_P
+    sex = np.where(uasc, np.where(boy, "1", "2"), sex)
+    mother = mother & (sex == "2")
+    mc_dob = np.where(mother, mc_dob, NO_DATE)
+    unknown = unknown & ~uasc
     return kids.assign(SEX=sex, ETHNIC=ethnic, UPN=upn, mc_dob=mc_dob, sex_unknown=unknown)
 
 

@@ -110,6 +110,7 @@ TABLE_COLUMNS = {
     "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
     "health": ["CHILD", "HEALTH_DATE", "HEALTH_TYPE"],  # local (SPEC 3)
     "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+    "uasc": ["CHILD", "SEX", "DOB", "DUC"],
     "ad1": [
         "CHILD",
         "DOB",
@@ -140,6 +141,7 @@ FILE_NAMES = {  # raw file name variants, cycled by month
     "reviews": ["Reviews.csv", "reviews_{m}.CSV", "LAC reviews.csv"],
     "health": ["health.csv", "Health {m}.csv", "health assessments.csv"],
     "oc3": ["OC3.csv", "care_leavers_{m}.csv", "Outcomes OC3 {m}.CSV"],
+    "uasc": ["UASC.csv", "uasc_{m}.csv", "Asylum seekers {m}.csv"],
     "ad1": ["AD1.csv", "adoptions_{m}.csv", "AD1 {m}.CSV"],
     "placed_for_adoption": [
         "PlacedAdoption.csv",
@@ -350,6 +352,7 @@ def _extract(
         "reviews": reviews_t,
     }
     out["oc3"] = _oc3(month_end, kids, episodes, seed, fmt)
+    out["uasc"] = _uasc(month_end, year, kid, fmt)
     if adoptions is not None:
         out["ad1"], out["placed_for_adoption"] = _adoption_tables(month_end, kids, adoptions, fmt)
     if hl is not None:
@@ -427,14 +430,35 @@ def _dolo_table(month_end: int, year: int, kids, dolo, fmt: _Fmt) -> pd.DataFram
     )
 
 
+def _uasc(month_end: int, year: int, kid: pd.DataFrame, fmt: _Fmt) -> pd.DataFrame:
+    """The UASC table as known at `month_end`: the unaccompanied asylum-seeking children of the
+    extract's header (`kid`) whose status has not ceased before the collection year (rule 104),
+    DUC their 18th birthday once passed (rule 304), else blank; SEX and DOB as the header's."""
+    if "uasc" not in kid:
+        return pd.DataFrame({c: np.zeros(0, dtype=object) for c in TABLE_COLUMNS["uasc"]})
+    b18 = _birthday(kid["DOB"].to_numpy(), 18)
+    keep = kid["uasc"].to_numpy() & (b18 >= _day(f"{year}-04-01"))
+    k = kid[keep]
+    duc = b18[keep]
+    return pd.DataFrame(
+        {
+            "CHILD": k["CHILD"].astype(str).to_numpy(dtype=object),
+            "SEX": _sex_codes(k, year),
+            "DOB": fmt.date(k["DOB"]),
+            "DUC": np.where(duc <= month_end, fmt.date(duc), ""),
+        }
+    )
+
+
 def _adoption_tables(month_end: int, kids, adoptions, fmt: _Fmt):
     """AD1 and PlacedAdoption as known at `month_end` (simulate._adoptions): a PlacedAdoption row
     per decision that a child should be placed for adoption, DATE_PLACED the decision's date
     (= AD1 DATE_INT: rule 523), ceased (DATE_PLACED_CEASED, REASON_PLACED_CEASED RD1 when the
     child went home, else RD4) only when the period ended other than by adoption (an adopted
-    child's row stays open: rule 558); an AD1 row per child once matched with adopters (the
-    latest period's)."""
-    d = adoptions[adoptions["decision"] <= month_end]
+    child's row stays open: rule 558); an AD1 row per child once matched with adopters. A child
+    with a second adoption plan (a later period) keeps only the latest of each, so the two tables
+    agree (rule 523 compares them by child)."""
+    d = adoptions[adoptions["decision"] <= month_end].drop_duplicates("CHILD", keep="last")
     end = d["end"].to_numpy()
     rec = d["rec"].to_numpy(dtype=object)
     ceased = (end <= month_end) & ~np.isin(rec, ["E11", "E12"])
@@ -450,7 +474,7 @@ def _adoption_tables(month_end: int, kids, adoptions, fmt: _Fmt):
             ).astype(object),
         }
     )
-    m = d[d["match"] <= month_end].drop_duplicates("CHILD", keep="last")
+    m = d[d["match"] <= month_end]
     mc = m["CHILD"].to_numpy()
     ad1 = pd.DataFrame(
         {

@@ -235,6 +235,32 @@ def test_adoption_tables_follow_the_validator_rules(default):
     assert set(adopted) <= set(ad1["CHILD"])
     assert (placed.loc[placed["CHILD"].isin(adopted), "DATE_PLACED_CEASED"] == "").all()
     day = lambda s: pd.to_datetime(s, format="%d/%m/%Y")  # noqa: E731
-    e1 = tables["episodes"][tables["episodes"]["LS"] == "E1"].groupby("CHILD")["DECOM"].min()
-    assert (day(ad1["DATE_INT"]) < e1.reindex(ad1["CHILD"]).to_numpy()).all()
+    e1 = tables["episodes"].loc[tables["episodes"]["LS"] == "E1", ["CHILD", "DECOM"]]
+    pair = ad1.assign(DATE_INT=day(ad1["DATE_INT"])).merge(e1, on="CHILD")
+    after = pair["DECOM"] > pair["DATE_INT"]  # a placement order follows the decision
+    assert after.groupby(pair["CHILD"]).any().all()
     assert (day(ad1["DATE_MATCH"]) > day(ad1["DATE_INT"])).all()
+
+
+def test_uasc_share_and_the_validator_rules(default):
+    """About 5-7% of the children looked after are UASC, mostly boys aged 14+ at entry; DUC is
+    the 18th birthday once passed (304), not before the collection year (104); SEX and DOB as
+    in the header."""
+    folder, _, m = default
+    uasc = _text(folder, "uasc")
+    header = _text(folder, "header").set_index("CHILD")
+    assert (uasc["SEX"].to_numpy() == header.loc[uasc["CHILD"], "SEX"].to_numpy()).all()
+    assert (uasc["DOB"].to_numpy() == header.loc[uasc["CHILD"], "DOB"].to_numpy()).all()
+    dob = pd.to_datetime(uasc["DOB"], format="%d/%m/%Y")
+    b18 = dob + pd.DateOffset(years=18)
+    duc = pd.to_datetime(uasc["DUC"].replace("", None), format="%d/%m/%Y")
+    assert ((duc == b18) | (duc.isna() & (b18 > REF))).all()
+    assert (b18 >= pd.Timestamp("2016-04-01")).all()
+    assert uasc["SEX"].eq("1").mean() >= 0.8
+    p = m.care.periods
+    open_ = p[(p["period_start"] <= REF) & (p["period_end"].isna() | (p["period_end"] > REF))]
+    looked_after = set(open_["CHILD"])
+    share = len(looked_after & set(uasc["CHILD"])) / len(looked_after) * 100
+    assert 4 <= share <= 9, share
+    first = p.drop_duplicates("CHILD").set_index("CHILD")
+    assert (first.loc[uasc["CHILD"], "age_at_entry"] >= 14).all()
