@@ -689,7 +689,8 @@ def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt, health=None) 
     drawn once per child and collection year, so every extract of a year agrees). With the
     `health` history (dated records known at `month_end`), HEALTH_ASSESSMENT, TEETH_CHECK and
     IMMUNISATIONS say whether the child has a health assessment (IHA or RHA), a dental check, an
-    immunisation record dated in the year so far: the flags agree with the history."""
+    immunisation record dated in the 12 months to `month_end` (at 31 March, the collection
+    year): the flags agree with the history."""
     stamp = pd.Timestamp(month_end, unit="D")
     year = stamp.year - (stamp.month < 4)
     year_start, year_end = _day(f"{year}-04-01"), _day(f"{year + 1}-03-31")
@@ -735,7 +736,9 @@ def _oc2(month_end: int, kids, episodes, sq, seed: int, fmt: _Fmt, health=None) 
     everyone = np.ones(len(child), dtype=bool)
     from_history = {}
     if health is not None:
-        h = health[health["HEALTH_DATE"] >= year_start]
+        # the 12 months to the extract date (at 31 March: the collection year)
+        since = _day(stamp - pd.DateOffset(years=1)) + 1
+        h = health[health["HEALTH_DATE"] >= since]
         for column, kinds in (
             ("HEALTH_ASSESSMENT", ["IHA", "RHA"]),
             ("TEETH_CHECK", ["DENTAL"]),

@@ -121,7 +121,7 @@ def test_oc2_health_flags_agree_with_the_history(default):
     oc2 = _text(folder, "oc2")
     health = _text(folder, "health")
     day = pd.to_datetime(health["HEALTH_DATE"], format="%d/%m/%Y")
-    year = health[day >= pd.Timestamp("2016-04-01")]
+    year = health[day > REF - pd.DateOffset(years=1)]  # the 12 months to the extract date
     for column, kinds in (
         ("HEALTH_ASSESSMENT", ["IHA", "RHA"]),
         ("TEETH_CHECK", ["DENTAL"]),
