@@ -25,7 +25,8 @@ Encoded effects (the "truth" the analyses must rediscover; they are never import
   back later (a new RNE S period). Short breaks: LS V3 episodes, each its own RNE S period.
 
 Calibration (scale 1, history from 2007-04, January 2017 extract; measured with throwaway scripts
-over seeds 903, 1, 2, 3): looked after at 31/01/2017 455-520 (seed 903: 467); 3+ placements in the
+over seeds 903, 1, 2, 3): looked after at 31/01/2017 455-535 (seed 903: 489 with the UASC
+entrants, 467 before them); 3+ placements in the
 year 10-16% (903: 10.3%); long-term stability 61-68% on 73-96 eligible children (903: 68%);
 missing (M) incidents starting in January 41-51 by 19-29 children (903: 51 by 27; averaged over
 40 redraws of the incidents, about 49 a month by 25 children, as the seeds' council's ~50 by ~24
@@ -33,6 +34,11 @@ aged 12-17), mean 3.3-4.3 hours (on average 3.85), longest 12-42 hours; 25-31 en
 SDQ-at-placement-start AUC for disruption within 12 months 0.64-0.73. Small numbers make
 single-seed figures noisy, as in a real LA: the heavy-tailed propensity (a few children go missing
 often) makes one month's count swing by +-15.
+Scorecard tables (seed 903, January 2017; the constants below): reviews on time ~95% over the
+year (97% in the month), participation ~86%; IHA within 20 working days ~78%, RHA ~89%, dental
+~65%, immunisations ~79%; 284 care leavers, in touch ~92%, EET ~70%, suitable accommodation ~88%;
+A10 ~480 days, A2 ~215 days (98 adoptions in 36 months); UASC 29 of 489 looked after; ~25% placed
+over 20 miles from home.
 """
 
 from __future__ import annotations
