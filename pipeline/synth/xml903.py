@@ -100,9 +100,11 @@ _SPECIAL = re.compile(r"[&<>]")
 def xml_faults(faults: pd.DataFrame) -> pd.DataFrame:
     """faults.csv of the XML form: without the faults of cells the XML has no place for (the
     CHILD and DOB of rows nested under a CHILD element: id_format, date_format on DOB,
-    blank_child)."""
+    blank_child; the exact duplicates of the tables of one row per child, uasc, oc3, ad1)."""
     nested = faults["table"].isin([t for t in XML_TABLES if t != "header"])
     lost = nested & (faults["column"].isin(["CHILD", "DOB"]) | (faults["fault"] == "blank_child"))
+    # a table of one row per child is written once per child (its first row): no duplicates
+    lost |= faults["table"].isin(["uasc", *LEAF_TABLES]) & (faults["fault"] == "exact_duplicate")
     return faults[~lost].reset_index(drop=True)
 
 

@@ -33,10 +33,28 @@ def test_raw_files_read_back_with_the_faults(small):
     text = episodes.read_bytes().decode("utf-8-sig", errors="replace")
     truth = (root / "truth" / "2017-01" / "episodes.csv").read_text()
     assert text.count("\n") > truth.count("\n")  # duplicates (exact and conflicting) appended
-    assert (raw / "oc3.csv").read_text().strip() == "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM"
+    assert (raw / "prev_perm.csv").read_text().strip() == "CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM"
 
 
 def test_no_faults_option_writes_raw_equal_to_truth_content(tmp_path):
     generate_small(tmp_path, months=1, faults=False)
     faults = truth_table(tmp_path, "2017-01", "faults")
     assert faults.empty
+
+
+def test_each_table_has_its_own_fault_stream():
+    from pipeline.synth.faults import inject
+
+    tables = synth.truth_tables(end="2016-06", history_start="2012-04", scale=0.3)
+    seed = [903, 100, 2016, 6]
+    _, base, _ = inject(tables, seed)
+    # a new table (in no fault list), drawn before the others
+    extra = {"header": tables["header"], "zz_local": tables["reviews"].iloc[:50].copy()}
+    extra.update(tables)
+    _, more, _ = inject(extra, seed)
+    more = more[more["table"] != "zz_local"].reset_index(drop=True)
+    # a table's faults do not move when another table is added
+    for table in tables:
+        a = base[base["table"] == table].sort_values(["fault", "CHILD", "KEY", "column"])
+        b = more[more["table"] == table].sort_values(["fault", "CHILD", "KEY", "column"])
+        assert a.reset_index(drop=True).equals(b.reset_index(drop=True)), table

@@ -40,7 +40,7 @@ def test_layout_and_summary(small):
         truth = {p.name for p in (root / "truth" / month).iterdir()}
         assert truth == {f"{t}.csv" for t in tables} | {"faults.csv"}
         raw = {p.name for p in (root / "raw" / month).iterdir()}
-        assert {"oc3.csv", "notes.csv"} <= raw and len(raw) == 8
+        assert {"prev_perm.csv", "notes.csv"} <= raw and len(raw) == len(tables) + 2
         assert (root / "raw" / month / "notes.csv").stat().st_size == 0
         assert set(summary["months"][month]["rows"]) == set(tables)
         for table, cols in tables.items():

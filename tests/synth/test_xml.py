@@ -27,6 +27,17 @@ HEADER_TAGS = set(HEADER_LEAVES) | {
     "OC2",
     "SW_EPISODE",
     "DOLO",
+    # oc3 and ad1 as leaves of HEADER, placed_for_adoption as AD_PLACED
+    "IN_TOUCH",
+    "ACTIV",
+    "ACCOM",
+    "DATE_INT",
+    "DATE_MATCH",
+    "FOSTER_CARE",
+    "NB_ADOPTR",
+    "SEX_ADOPTR",
+    "LS_ADOPTR",
+    "AD_PLACED",
 }
 COUNTED = {  # element path -> the table whose rows it holds
     "CHILD": "header",
@@ -125,9 +136,9 @@ def test_local_tables_stay_csv_and_the_truth_is_the_same(xml_runs):
         raw = {p.name for p in (root / "raw" / month).iterdir()}
         p = pd.Period(month, freq="M")
         index = p.year * 12 + p.month
-        local = [FILE_NAMES[t][index % 3].format(m=month) for t in ("missing", "sdq")]
-        assert set(local) <= raw and {"oc3.csv", "notes.csv"} <= raw
-        assert len(raw) == 5  # the XML, missing, sdq, the stray oc3.csv and notes.csv
+        local = [FILE_NAMES[t][index % 3].format(m=month) for t in ("missing", "sdq", "health")]
+        assert set(local) <= raw and {"prev_perm.csv", "notes.csv"} <= raw
+        assert len(raw) == 6  # the XML, missing, sdq, health, the stray prev_perm.csv, notes.csv
         _, mismatch, errors = filecmp.cmpfiles(
             csv_root / "raw" / month, root / "raw" / month, local, shallow=False
         )
