@@ -6,6 +6,13 @@ PARAMETERS are the notebook parameters the batch passes, in the order each noteb
 before any notebook runs). LEAD_REPORT is the report a reader opens first (the scorecard): the
 index and every report's links list it first, the rest in run order."""
 
+import sys
+
+# jsonschema, which papermill and nbformat import, builds an IRI grammar at import time when the
+# optional `rfc3987_syntax` is installed (about 2 s; jupyterlab's dependencies install it). The
+# batch never validates IRIs, so the module is marked absent in the processes that import this.
+sys.modules.setdefault("rfc3987_syntax", None)
+
 PARAMETERS = ("month", "raw_root", "processed_root", "output_root", "config_path")
 LEAD_REPORT = "04_corporate_parenting_scorecard"
 

@@ -416,7 +416,9 @@ def run_batch(
         bar.close()
         batch = BatchResult([results[m] for m in months])
         record_published(paths["output_root"], [m.month for m in batch.months if m.ok])
-        refresh_index(paths["output_root"], notebooks, config_path)
+        unchanged = all(m.skipped for m in batch.months)
+        if not unchanged or not (paths["output_root"] / "index.html").is_file():
+            refresh_index(paths["output_root"], notebooks, config_path)
         _write_log(batch, paths["output_root"])
     return batch
 

@@ -3,6 +3,7 @@ fetched from the network (the `lac` nbconvert template in pipeline/report/templa
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -49,13 +50,14 @@ def render_html(executed: Path, title: str, siblings=()) -> str:
 
 
 def notebook_title(notebook: Path) -> str:
-    """A notebook's title: its first level-1 markdown heading (else its file name)."""
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
+    """A notebook's title: its first level-1 markdown heading (else its file name). Read as the
+    plain JSON it is: no notebook library (and its schema validators) to import for one line."""
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            text = "".join(source) if isinstance(source, list) else source
+            for line in text.splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
-    return notebook.stem
+    return Path(notebook).stem
