@@ -3,6 +3,10 @@
 It cleans the month if needed, reads the cleaned tables and the quality summary, judges the
 data's quality against the previous cleaned month (so every report's caveat reads the same),
 builds the model once, and starts the provenance clock.
+
+The model and the indicator series are built once per month and process: the batch runs a
+month's notebooks in one kernel, and the next notebook of the same month (same cleaned data, same
+settings) reuses them instead of rebuilding (`_SHARED` keeps the latest month only).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import pandas as pd
 from pipeline import indicators, model
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import quality
-from pipeline.ingest.processed import ensure_clean
+from pipeline.ingest.processed import ensure_clean, is_current
 from pipeline.io import staged_target
 from pipeline.model.dates import month_ends, reference_date
 from pipeline.paths import resolve
@@ -25,6 +29,7 @@ from pipeline.run import PARAMETERS
 from pipeline.run.published import read_published
 
 QUALITY_HISTORY_MONTHS = 13
+_SHARED: dict[str, tuple] = {}  # "latest": (key, model, series cache) of the last month opened
 
 
 @dataclass
@@ -53,11 +58,18 @@ class Month:
         return read_published(staged_target(self.output_dir).parent)
 
     def series(self, n_months: int = 25) -> pd.DataFrame:
-        """Every indicator for the `n_months` month ends to this month (tidy; computed once)."""
+        """Every indicator for the `n_months` month ends to this month (tidy; computed once, and
+        a shorter series is the tail of a longer one already computed)."""
         if n_months not in self._series:
-            self._series[n_months] = indicators.all_indicators(
-                self.model, month_ends(self.month, n_months)
-            )
+            longer = [n for n in self._series if n > n_months]
+            ends = month_ends(self.month, n_months)
+            if longer:
+                full = self._series[min(longer)]
+                part = full[full["period_end"].isin(ends)].reset_index(drop=True)
+                part.attrs = dict(full.attrs)
+                self._series[n_months] = part
+            else:
+                self._series[n_months] = indicators.all_indicators(self.model, ends)
         return self._series[n_months]
 
 
@@ -82,7 +94,13 @@ def open_month(
     context = RunContext(notebook=notebook, parameters=dict(zip(PARAMETERS, given, strict=True)))
     processed_root = resolve(processed_root)
     processed = processed_root / month
-    tables = ensure_clean(month, resolve(raw_root) / month, processed)
+    raw = resolve(raw_root) / month
+    key = (month, str(processed), repr(settings))
+    shared = _SHARED.get("latest")
+    if not (shared and shared[0] == key and is_current(month, raw, processed)):
+        tables = ensure_clean(month, raw, processed)
+        shared = (key, model.build(tables, settings), {})
+        _SHARED["latest"] = shared
     summary = quality.read_quality(processed)
     history = quality.history(processed_root, month, n_months=QUALITY_HISTORY_MONTHS)
     earlier = history[history["month"] < month]
@@ -93,11 +111,12 @@ def open_month(
         month=month,
         ref_date=reference_date(month),
         settings=settings,
-        model=model.build(tables, settings),
+        model=shared[1],
         quality=summary,
         quality_history=history,
         verdict=quality.verdict(summary, settings, previous),
         previous_quality=previous,
         output_dir=building,
         context=context,
+        _series=shared[2],
     )

@@ -51,3 +51,28 @@ def test_the_series_is_computed_once_per_length(january):
     assert series is january.series(13)
     assert series["period_end"].nunique() == 13
     assert series["period_end"].max() == pd.Timestamp("2017-01-31")
+
+
+def test_the_next_notebook_of_the_month_reuses_the_model_and_series(january, small_synth):
+    """A month's notebooks run in one kernel: the second opens the same cleaned data with the same
+    settings and gets the same model and series; other settings or another month rebuild."""
+    from pipeline.config import Settings
+
+    processed = january.output_dir.parents[1] / "processed"
+    out = january.output_dir.parent
+    again = open_month("03_y", "2017-01", small_synth / "raw", processed, out)
+    assert again.model is january.model
+    assert again.series(13) is january.series(13)
+    short = again.series(7)  # the tail of the longer series, not a recomputation
+    assert short["period_end"].nunique() == 7
+    assert short.equals(
+        january.series(13)[
+            january.series(13)["period_end"] >= short["period_end"].min()
+        ].reset_index(drop=True)
+    )
+    other = open_month(
+        "03_y", "2017-01", small_synth / "raw", processed, out, settings=Settings(sdq_threshold=17)
+    )
+    assert other.model is not january.model and other.settings.sdq_threshold == 17
+    earlier = open_month("03_y", "2016-12", small_synth / "raw", processed, out)
+    assert earlier.model is not january.model and earlier.month == "2016-12"
