@@ -84,13 +84,18 @@ def _decode_letter(letter: str) -> pd.DataFrame:
     return out.drop_duplicates("postcode", keep="first").reset_index(drop=True)
 
 
-def _find(letter: str, wanted: list[str]) -> pd.DataFrame:
-    """The directory rows of the `wanted` postcodes starting with `letter` (a filtered read of
-    the cached file: only the few postcodes asked about are matched, never the whole letter)."""
-    source = _letter(letter)
-    if isinstance(source, Path):
-        return pd.read_parquet(source, filters=[("postcode", "in", wanted)])
-    return source[source["postcode"].isin(wanted)]
+def _find(letters: list[str], wanted: list[str]) -> list[pd.DataFrame]:
+    """The directory rows of the `wanted` postcodes in the given letters: the cached letters in
+    one filtered read of their files (only the postcodes asked about are matched), the others
+    (a read-only cache) from the decoded frames."""
+    sources = [_letter(x) for x in letters]
+    paths = [str(x) for x in sources if isinstance(x, Path)]
+    found = [x[x["postcode"].isin(wanted)] for x in sources if not isinstance(x, Path)]
+    if paths:
+        import pyarrow.parquet as pq
+
+        found.append(pq.read_table(paths, filters=[("postcode", "in", wanted)]).to_pandas())
+    return found
 
 
 def centroids(postcodes) -> pd.DataFrame:
@@ -100,10 +105,9 @@ def centroids(postcodes) -> pd.DataFrame:
     codes, distinct = pd.factorize(norm)
     distinct = pd.Series(distinct, dtype="str")
     first = distinct.str[:1]
-    looked_up = [
-        _find(letter, distinct[first == letter].tolist())
-        for letter in sorted(x for x in first.unique() if isinstance(x, str) and x.isalpha())
-    ]
+    letters = sorted(x for x in first.unique() if isinstance(x, str) and x.isalpha())
+    wanted = distinct[first.isin(letters)].tolist()
+    looked_up = _find(letters, wanted) if letters else []
     book = (
         pd.concat(looked_up, ignore_index=True)
         if looked_up

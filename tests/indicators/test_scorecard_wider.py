@@ -297,3 +297,19 @@ def test_the_postcode_directory_is_not_read_without_postcodes():
     geography.centroids(["cv1 1aa"])  # one letter read, once
     geography.centroids(["CV2 2AA"])
     assert geography._letter.cache_info().currsize == 1
+
+
+def test_postcodes_are_found_the_same_without_a_writable_cache(tmp_path, monkeypatch):
+    """Where the cache folder cannot be made (here: its parent is a file), the decoded letter is
+    used directly and the answers are the same as from the parquet cache."""
+    cached = geography.centroids(["CV1 1AA", "le1 1aa", "ZZ9 9ZZ", ""])
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("LAC_CACHE_DIR", str(blocker))
+    geography._letter.cache_clear()
+    try:
+        direct = geography.centroids(["CV1 1AA", "le1 1aa", "ZZ9 9ZZ", ""])
+    finally:
+        geography._letter.cache_clear()
+    assert direct.equals(cached)
+    assert geography.known(direct).tolist() == [True, True, False, False]
