@@ -25,7 +25,7 @@ def _ref(ref_date) -> np.ndarray:
 def overdue_reviews(model: Model, ref_date) -> pd.DataFrame:
     """CHILD, period_start, last_review (NaT: none yet in this period), due, days_overdue; most
     overdue first."""
-    held = reviews.held_reviews(model.tables, model.care)
+    held = model.reviews
     return reviews.overdue_at(model.care, held, ref_date)
 
 

@@ -38,6 +38,12 @@ class AtReferenceDates:
         return care.looked_after(self.model.care, self.values)
 
     @cached_property
+    def looked_after_episode(self) -> np.ndarray:
+        """For each `looked_after` pair: the row of care.episodes in force at R (-1 if none)."""
+        la = self.looked_after
+        return care.in_care_on(self.model.care, la.child, self.values[la.ref])
+
+    @cached_property
     def cla(self) -> np.ndarray:
         """Children looked after at each R."""
         return self.count(self.looked_after.ref)

@@ -40,7 +40,7 @@ import pandas as pd
 from pipeline.data import definitions
 from pipeline.indicators.reference import AtReferenceDates
 from pipeline.model import care as care_model
-from pipeline.model import dates, geography, permanence, reviews
+from pipeline.model import dates, geography, keys, permanence, reviews
 from pipeline.stats import pct, rate
 
 RULES = definitions()["scorecard"]
@@ -95,7 +95,7 @@ def sum_between(event: np.ndarray, values: np.ndarray, lo: np.ndarray, hi: np.nd
 
 
 def _review_figures(at: AtReferenceDates) -> dict[str, tuple]:
-    rv = reviews.held_reviews(at.model.tables, at.model.care)
+    rv = at.model.reviews
     day = rv["REVIEW"].to_numpy(dtype=dates.NS)
     pos = dates.month_position(day, at.refs) if len(rv) else np.zeros(0, dtype="int64")
     in_month = pos >= 0
@@ -122,15 +122,15 @@ def _review_figures(at: AtReferenceDates) -> dict[str, tuple]:
 def _status_figures(at: AtReferenceDates) -> dict[str, tuple]:
     care = at.model.care
     la = at.looked_after
-    episode = care_model.in_care_on(care, la.child, at.values[la.ref])
+    episode = at.looked_after_episode
     safe = np.where(episode >= 0, episode, 0)
-    ls = care.episodes["LS"].astype("str").to_numpy()[safe]
-    s20 = (episode >= 0) & np.isin(ls, RULES["section_20_ls"])
+    section_20 = care.episodes["LS"].isin(RULES["section_20_ls"]).to_numpy(dtype=bool)
+    s20 = (episode >= 0) & section_20[safe]
     n_s20 = at.count(la.ref[s20])
     cur = at.current_placements
-    place = at.model.placements["place"].astype("str").to_numpy()[cur.rows]
-    family = at.count(cur.ref[np.isin(place, RULES["family_based_place"])])
-    waiting, since = permanence.waiting_for_adoption(care, la, at.values)
+    family_based = at.model.placements["place"].isin(RULES["family_based_place"])
+    family = at.count(cur.ref[family_based.to_numpy(dtype=bool)[cur.rows]])
+    waiting, since = permanence.waiting_for_adoption(care, la, at.values, episode)
     n_wait = at.count(la.ref[waiting])
     days = (at.values[la.ref] - since).astype("timedelta64[D]").astype("float64")
     median = np.full(at.n, np.nan)
@@ -159,11 +159,15 @@ def _adoption_figures(at: AtReferenceDates) -> dict[str, tuple]:
 def _location_figures(at: AtReferenceDates) -> dict[str, tuple]:
     care, settings = at.model.care, at.model.settings
     la = at.looked_after
-    episode = care_model.in_care_on(care, la.child, at.values[la.ref])
+    episode = at.looked_after_episode
     rows = np.unique(episode[episode >= 0])
     ep = care.episodes
-    home = geography.centroids(ep["HOME_POST"].to_numpy()[rows])
-    placed = geography.centroids(ep["PL_POST"].to_numpy()[care_model.placement_episode(care, rows)])
+    placed_at = care_model.placement_episode(care, rows)
+    both_ends = pd.concat(  # one directory lookup for the home and placement postcodes
+        [ep["HOME_POST"].iloc[rows], ep["PL_POST"].iloc[placed_at]], ignore_index=True
+    )
+    found = geography.centroids(both_ends)
+    home, placed = found.iloc[: len(rows)], found.iloc[len(rows) :].reset_index(drop=True)
     pos = np.searchsorted(rows, episode)
     both = np.zeros(len(episode), dtype=bool)
     far = np.zeros(len(episode), dtype=bool)
@@ -211,7 +215,7 @@ def _uasc_figures(at: AtReferenceDates) -> dict[str, tuple]:
         zero = np.zeros(at.n)
         return {"uasc_count": (zero, zero, at.cla), **_uasc_share(at, zero)}
     care = at.model.care
-    code = care.children.get_indexer(table["CHILD"].astype("str"))
+    code = keys.positions(table["CHILD"], care.children)
     ok = code >= 0
     duc = table["DUC"].to_numpy(dtype=dates.NS)[ok]
     code = code[ok]

@@ -28,7 +28,7 @@ import pandas as pd
 from pipeline.data import definitions
 from pipeline.indicators.reference import AtReferenceDates
 from pipeline.model import care as care_model
-from pipeline.model import dates, health, leavers
+from pipeline.model import dates, health, keys, leavers
 from pipeline.stats import pct, rate
 
 HEALTH = dict(definitions()["scorecard"]["oc2_health"])
@@ -105,12 +105,12 @@ def _social_workers(at: AtReferenceDates) -> dict[str, tuple]:
             "children_per_sw": (at.none,) * 3,
         }
     la = at.looked_after
-    code = at.model.care.children.get_indexer(sw["CHILD"].astype("str"))
+    code = keys.positions(sw["CHILD"], at.model.care.children)
     start = sw["SW_DECOM"].to_numpy(dtype=dates.NS)
     end = sw["SW_DEC"].to_numpy(dtype=dates.NS)
     pos, rows = dates.overlapping_year(start, end, at.refs)
     year = pd.DataFrame(
-        {"child": code[rows], "ref": pos, "sw": sw["SW_ID"].astype("str").to_numpy()[rows]}
+        {"child": code[rows], "ref": pos, "sw": sw["SW_ID"].astype("str").array[rows].to_numpy()}
     )
     workers = year.drop_duplicates().groupby(["child", "ref"]).size()
     la_pairs = pd.MultiIndex.from_arrays([la.child, la.ref])
@@ -121,7 +121,7 @@ def _social_workers(at: AtReferenceDates) -> dict[str, tuple]:
         {
             "child": code[rows_now],
             "ref": ref_now,
-            "sw": sw["SW_ID"].astype("str").to_numpy()[rows_now],
+            "sw": sw["SW_ID"].astype("str").array[rows_now].to_numpy(),
         }
     )
     now = now.merge(pd.DataFrame({"child": la.child, "ref": la.ref}), on=["child", "ref"])
@@ -138,7 +138,7 @@ def _dolo(at: AtReferenceDates) -> dict[str, tuple]:
     if dolo is None or dolo.empty:
         return {"dolo_count": (np.zeros(at.n), np.zeros(at.n), at.cla)}
     la = at.looked_after
-    code = at.model.care.children.get_indexer(dolo["CHILD"].astype("str"))
+    code = keys.positions(dolo["CHILD"], at.model.care.children)
     start = dolo["DOLO_START"].to_numpy(dtype=dates.NS)
     end = dolo["DOLO_END"].to_numpy(dtype=dates.NS) + np.timedelta64(1, "D")
     rows, ref = dates.active_at(start, end, at.values)

@@ -1,9 +1,9 @@
 """The model layer: every domain definition once, between the cleaned tables and the figures.
 
 `build(tables, settings)` makes a `Model` of one cleaned extract: its periods of care and
-placements (built once, shared by every indicator, analysis and report), its missing episodes and
-its SDQ history. Indicators and analyses take the model; none re-derives periods, placements or
-"looked after" from raw episodes.
+placements (built once, shared by every indicator, analysis and report), its missing episodes,
+its held reviews and its SDQ history. Indicators and analyses take the model; none re-derives
+periods, placements or "looked after" from raw episodes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from functools import cached_property
 import pandas as pd
 
 from pipeline.config import Settings
-from pipeline.model import care, missing, sdq
+from pipeline.model import care, missing, reviews, sdq
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,11 @@ class Model:
     def missing(self) -> pd.DataFrame:
         """Missing and away episodes (`pipeline.model.missing.missing_episodes`)."""
         return missing.missing_episodes(self.tables, self.care)
+
+    @cached_property
+    def reviews(self) -> pd.DataFrame:
+        """Reviews held while looked after (`pipeline.model.reviews.held_reviews`)."""
+        return reviews.held_reviews(self.tables, self.care)
 
     @cached_property
     def sdq_scores(self) -> pd.DataFrame:

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Settings
-from pipeline.model import dates, vocab
+from pipeline.model import dates, keys, vocab
 
 PERIOD_COLUMNS = ["CHILD", "period_id", "period_start", "period_end", "DOB", "SEX", "age_at_entry"]
 PLACEMENT_COLUMNS = [
@@ -237,7 +237,7 @@ def _children(ep: pd.DataFrame, header: pd.DataFrame | None) -> _Children:
             pd.array([pd.NA] * len(ids), dtype="str"),
         )
     h = header.drop_duplicates("CHILD")
-    pos = pd.Index(h["CHILD"].astype("str")).get_indexer(ids)
+    pos = keys.positions(ids, h["CHILD"])
     found = pos >= 0
     dob = np.full(len(ids), np.datetime64("NaT"), dtype=dates.NS)
     if "DOB" in h:
@@ -483,7 +483,7 @@ def period_rec(care: Care) -> np.ndarray:
     pid = ep["period_id"].to_numpy()
     last = np.r_[pid[1:] != pid[:-1], True] if len(pid) else np.zeros(0, dtype=bool)
     out = np.full(len(care.periods), "", dtype=object)
-    out[pid[last]] = ep["REC"].astype("str").to_numpy()[last]
+    out[pid[last]] = ep["REC"].astype("str").array[last].to_numpy()
     return out
 
 
@@ -560,9 +560,9 @@ def on_short_break(care: Care, children: pd.Series, day: np.ndarray) -> np.ndarr
     if sb.empty or len(children) == 0:
         return out
     ids = pd.Index(sb["CHILD"].astype("str").unique())
-    code = ids.get_indexer(children.astype("str"))
+    code = keys.positions(children, ids)
     sb = sb.sort_values(["CHILD", "DECOM"], kind="stable")
-    sb_code = ids.get_indexer(sb["CHILD"].astype("str"))
+    sb_code = keys.positions(sb["CHILD"], ids)
     ok = code >= 0
     if not ok.any():
         return out

@@ -26,6 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.model import keys
 
 METRES_PER_MILE = 1000 * 1.6093
 DIRECTORY_COLUMNS = ["east", "north", "laua"]
@@ -34,7 +38,8 @@ DIRECTORY_COLUMNS = ["east", "north", "laua"]
 def normalise(postcodes) -> pd.Series:
     """Postcodes upper case with every space removed ('' for blank or missing)."""
     s = pd.Series(postcodes, dtype="str").fillna("")
-    return s.str.upper().str.replace(r"\s+", "", regex=True)
+    text = pc.replace_substring_regex(pc.utf8_upper(pa.array(s.array)), r"\s+", "")
+    return pd.Series(pd.array(text, dtype="str"), index=s.index)
 
 
 def cache_dir() -> Path:
@@ -113,16 +118,15 @@ def centroids(postcodes) -> pd.DataFrame:
         if looked_up
         else pd.DataFrame({"postcode": [], "east": [], "north": [], "laua": []})
     )
-    pos = pd.Index(book["postcode"].astype("str")).get_indexer(distinct)[codes]
+    pos = keys.positions(distinct, book["postcode"])[codes]
     hit = (codes >= 0) & (pos >= 0)
-    safe = np.where(hit, pos, 0)
+    pos = np.where(hit, pos, -1)
     east, north = book["east"].to_numpy(dtype="float64"), book["north"].to_numpy(dtype="float64")
-    laua = book["laua"].astype("str").to_numpy(dtype=object)
     return pd.DataFrame(
         {
-            "east": np.where(hit, east[safe] if len(book) else np.nan, np.nan),
-            "north": np.where(hit, north[safe] if len(book) else np.nan, np.nan),
-            "laua": pd.Series(np.where(hit, laua[safe] if len(book) else None, None), dtype="str"),
+            "east": np.where(hit, east[pos] if len(book) else np.nan, np.nan),
+            "north": np.where(hit, north[pos] if len(book) else np.nan, np.nan),
+            "laua": pd.Series(book["laua"].astype("str").array.take(pos, allow_fill=True)),
         }
     )
 

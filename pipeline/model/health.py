@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.data import definitions
 from pipeline.model import care as care_model
-from pipeline.model import dates, workdays
+from pipeline.model import dates, keys, workdays
 
 RULES = definitions()["scorecard"]["health"]
 TYPES: dict[str, str] = dict(RULES["types"])
@@ -40,7 +40,7 @@ def records(
     table = tables.get("health")
     if table is None or table.empty:
         return np.zeros(0, dtype="int64"), np.zeros(0, dtype=dates.NS)
-    code = care.children.get_indexer(table["CHILD"].astype("str"))
+    code = keys.positions(table["CHILD"], care.children)
     day = table["HEALTH_DATE"].to_numpy(dtype=dates.NS)
     keep = (code >= 0) & ~np.isnat(day) & table["HEALTH_TYPE"].astype("str").eq(kind).to_numpy()
     return code[keep], day[keep]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model import care as care_model
-from pipeline.model import dates, vocab
+from pipeline.model import dates, keys, vocab
 
 NOT_LOOKED_AFTER = "Not looked after"
 EPISODE_COLUMNS = [
@@ -157,7 +157,7 @@ def missing_episodes(tables: dict[str, pd.DataFrame], care: care_model.Care) -> 
     header = tables.get("header")
     if header is not None and len(header):
         h = header.drop_duplicates("CHILD")
-        row = pd.Index(h["CHILD"]).get_indexer(child_ids)[child_code]
+        row = keys.positions(child_ids, h["CHILD"])[child_code]
         dob = np.r_[h["DOB"].to_numpy(dtype=dates.NS), np.datetime64("NaT")][row]
         sex = pd.Series(h["SEX"].array.take(row, allow_fill=True), index=out.index, dtype="str")
     else:
@@ -174,7 +174,7 @@ def missing_episodes(tables: dict[str, pd.DataFrame], care: care_model.Care) -> 
 
     # the care episode in force on the start day (short breaks are not placements)
     day = out["start_date"].to_numpy(dtype=dates.NS)
-    in_care_code = care.children.get_indexer(child_ids)[child_code]
+    in_care_code = keys.positions(child_ids, care.children)[child_code]
     row = care_model.in_care_on(care, in_care_code, day)
     live = row >= 0
     out["looked_after"] = live

@@ -28,7 +28,7 @@ import pandas as pd
 
 from pipeline.data import definitions
 from pipeline.model import care as care_model
-from pipeline.model import dates
+from pipeline.model import dates, keys
 
 RULES = definitions()["scorecard"]
 PLACEMENT_ORDER_LS = tuple(RULES["placement_order_ls"])
@@ -74,16 +74,21 @@ def order_since(care: care_model.Care, codes=PLACEMENT_ORDER_LS) -> np.ndarray:
 
 
 def waiting_for_adoption(
-    care: care_model.Care, la: care_model.AtDates, refs: np.ndarray
+    care: care_model.Care,
+    la: care_model.AtDates,
+    refs: np.ndarray,
+    episode: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each (looked-after period, R) pair: (waiting with a placement order at R, the order's
-    date), the date NaT where not on an order."""
-    episode = care_model.in_care_on(care, la.child, refs[la.ref])
+    date), the date NaT where not on an order. `episode`: each pair's episode row in force at R,
+    when the caller has it (`care.in_care_on`)."""
+    if episode is None:
+        episode = care_model.in_care_on(care, la.child, refs[la.ref])
     safe = np.where(episode >= 0, episode, 0)
     since = order_since(care)[safe]
     on_order = (episode >= 0) & ~np.isnat(since)
-    place = care.episodes["place_in_force"].astype("str").to_numpy()[safe]
-    waiting = on_order & ~np.isin(place, np.asarray(PLACED_FOR_ADOPTION, dtype=object))
+    placed = care.episodes["place_in_force"].isin(PLACED_FOR_ADOPTION).to_numpy(dtype=bool)
+    waiting = on_order & ~placed[safe]
     return waiting, np.where(episode >= 0, since, np.datetime64("NaT")).astype(dates.NS)
 
 
@@ -118,7 +123,7 @@ def _ad1(care: care_model.Care, ad1: pd.DataFrame | None, child: np.ndarray):
     if ad1 is None or ad1.empty or len(child) == 0:
         return foster, matched
     rows = ad1.drop_duplicates("CHILD", keep="last")
-    pos = pd.Index(care.children.get_indexer(rows["CHILD"].astype("str"))).get_indexer(child)
+    pos = pd.Index(keys.positions(rows["CHILD"], care.children)).get_indexer(child)
     hit = pos >= 0
     foster[hit] = rows["FOSTER_CARE"].astype("str").fillna("").to_numpy(dtype=object)[pos[hit]]
     matched[hit] = rows["DATE_MATCH"].to_numpy(dtype=dates.NS)[pos[hit]]
@@ -147,7 +152,7 @@ def adoptions(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.Data
     placed = tables.get("placed_for_adoption")
     p_code = np.zeros(0, dtype="int64")
     if placed is not None and not placed.empty:
-        p_code = care.children.get_indexer(placed["CHILD"].astype("str"))
+        p_code = keys.positions(placed["CHILD"], care.children)
         p_date = placed["DATE_PLACED"].to_numpy(dtype=dates.NS)
         ok = (p_code >= 0) & ~np.isnat(p_date)
     if len(p_code) and ok.any() and len(adopted):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model import care as care_model
-from pipeline.model import dates, workdays
+from pipeline.model import dates, keys, workdays
 
 FIRST_WORKING_DAYS = 20
 SECOND_MONTHS = 3
@@ -61,18 +61,18 @@ def held_reviews(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.D
     if raw is None or raw.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EMPTY_TYPES.items()})
     rv = raw.dropna(subset=["CHILD", "REVIEW"]).drop_duplicates(["CHILD", "REVIEW"])
-    child = care.children.get_indexer(rv["CHILD"].astype("str"))
+    child = keys.positions(rv["CHILD"], care.children)
     day = rv["REVIEW"].to_numpy(dtype=dates.NS)
     episode = care_model.in_care_on(care, child, day)
     keep = episode >= 0
     period_id = care.episodes["period_id"].to_numpy()[np.where(keep, episode, 0)]
     out = pd.DataFrame(
         {
-            "CHILD": rv["CHILD"].astype("str").to_numpy()[keep],
+            "CHILD": rv["CHILD"].astype("str").array[keep].to_numpy(),
             "child": child[keep],
             "period_row": period_id[keep].astype("int64"),
             "REVIEW": day[keep],
-            "REVIEW_CODE": rv["REVIEW_CODE"].astype("str").to_numpy()[keep],
+            "REVIEW_CODE": rv["REVIEW_CODE"].astype("str").array[keep].to_numpy(),
         }
     ).sort_values(["period_row", "REVIEW"], ignore_index=True)
     return with_due_dates(out, care.periods["period_start"].to_numpy(dtype=dates.NS))
@@ -97,15 +97,15 @@ def next_due_at(
 ) -> np.ndarray:
     """For each (period row, date `on`): when the next review falls due after the last one held
     in that period on or before `on` (the first review's deadline when none had been held)."""
+    # deadlines worked out once per period and per review, then looked up for each pair
     start = periods["period_start"].to_numpy(dtype=dates.NS)
-    due = first_review_due(start[period_rows])
+    due = first_review_due(start)[period_rows]
     if len(rv) == 0 or len(period_rows) == 0:
         return due
     held = rv["REVIEW"].to_numpy(dtype=dates.NS)
     pos = dates.latest_on_or_before(rv["period_row"].to_numpy(), held, period_rows, on)
     has = pos >= 0
-    safe = np.where(has, pos, 0)
-    later = _due_after(rv["seq"].to_numpy()[safe], held[safe])
+    later = _due_after(rv["seq"].to_numpy(), held)[np.where(has, pos, 0)]
     return np.where(has, later, due).astype(dates.NS)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.model import dates, vocab
+from pipeline.model import dates, keys, vocab
 
 HISTORY_COLUMNS = ["CHILD", "SDQ_DATE", "SDQ_SCORE"]
 
@@ -55,7 +55,7 @@ def latest_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each (child code into `children`, date): the date and value of the child's latest
     score dated on or before that date (NaT / NaN when none)."""
-    code = children.get_indexer(history["CHILD"])
+    code = keys.positions(history["CHILD"], children)
     keep = code >= 0
     hit = dates.latest_on_or_before(
         code[keep], history["SDQ_DATE"].to_numpy(dtype=dates.NS)[keep], child, when
@@ -84,7 +84,7 @@ def score_before(
     including the start, i.e. in (start - 12 months, start] (NaT / NaN when none)."""
     children = pd.Index(pd.concat([child, history["CHILD"]]).astype("str").unique())
     day = start.to_numpy(dtype=dates.NS)
-    when, score = latest_scores(history, children, children.get_indexer(child.astype("str")), day)
+    when, score = latest_scores(history, children, keys.positions(child, children), day)
     lookback = (start - pd.DateOffset(months=vocab.SDQ_LOOKBACK_MONTHS)).to_numpy(dtype=dates.NS)
     recent = ~np.isnat(when) & (when > lookback)
     return np.where(recent, when, np.datetime64("NaT")), np.where(recent, score, np.nan)
