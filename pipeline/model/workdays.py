@@ -13,13 +13,12 @@ import numpy as np
 
 from pipeline.model import dates
 
-FIRST_YEAR, LAST_YEAR = 1990, 2040
 
-
-@lru_cache(maxsize=1)
-def bank_holidays() -> np.ndarray:
-    """England (and Wales) bank holidays, FIRST_YEAR-LAST_YEAR, as sorted datetime64[D]."""
-    days = holidays.country_holidays("GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1))
+@lru_cache(maxsize=8)
+def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
+    """England (and Wales) bank holidays from `first_year` to `last_year`, as sorted
+    datetime64[D] (only the years asked for: the package works each year out afresh)."""
+    days = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return np.array(sorted(days), dtype="datetime64[D]")
 
 
@@ -31,7 +30,12 @@ def add_working_days(start, n: int) -> np.ndarray:
     start = np.asarray(start, dtype=dates.NS)
     out = np.full(len(start), np.datetime64("NaT"), dtype=dates.NS)
     ok = ~np.isnat(start)
+    if not ok.any():
+        return out
     days = start[ok].astype("datetime64[D]")
-    shifted = np.busday_offset(days, n, roll="backward", holidays=bank_holidays())
+    years = days.astype("datetime64[Y]").astype("int64") + 1970
+    # n working days (at most a few weeks) reach into the next year at most
+    first, last = int(years.min()) - 1, int(years.max()) + 1 + n // 250  # a roll back crosses 1 Jan
+    shifted = np.busday_offset(days, n, roll="backward", holidays=bank_holidays(first, last))
     out[ok] = shifted.astype(dates.NS)
     return out
