@@ -170,6 +170,21 @@ def count_on_or_before(
     return upto - np.searchsorted(keys, q, side="left")
 
 
+def count_between(
+    code: np.ndarray, dates: np.ndarray, q_code: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """For each query (child code, lo, hi): how many of that child's `dates` fall in [lo, hi]
+    (the keys sorted once for both ends; see `count_on_or_before`)."""
+    if len(code) == 0 or len(q_code) == 0:
+        return np.zeros(len(q_code), dtype="int64")
+    days, lo_days, hi_days = day_number(dates), day_number(lo), day_number(hi)
+    base = min(days.min(), lo_days.min(), hi_days.min())
+    keys = np.sort(code.astype("int64") * _KEY_SHIFT + (days - base))
+    q = q_code.astype("int64") * _KEY_SHIFT - base
+    upto = np.searchsorted(keys, q + hi_days, side="right")
+    return upto - np.searchsorted(keys, q + lo_days, side="left")
+
+
 def latest_on_or_before(
     code: np.ndarray, dates: np.ndarray, q_code: np.ndarray, q_dates: np.ndarray
 ) -> np.ndarray:

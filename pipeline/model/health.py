@@ -48,9 +48,7 @@ def records(
 
 def _any_between(code, day, q_code, lo, hi) -> np.ndarray:
     """For each query: whether the child has a record dated in [lo, hi]."""
-    upto = dates.count_on_or_before(code, day, q_code, hi, inclusive=True)
-    before = dates.count_on_or_before(code, day, q_code, lo, inclusive=False)
-    return upto > before
+    return dates.count_between(code, day, q_code, lo, hi) > 0
 
 
 def had_in_year(

@@ -10,6 +10,7 @@ import pytest
 from pipeline.model.dates import (
     NS,
     as_reference_dates,
+    count_between,
     count_on_or_before,
     distinct,
     latest_on_or_before,
@@ -181,3 +182,15 @@ def test_count_on_or_before_inclusive_and_strict():
     # strictly before: the rows on the query day itself do not count
     assert list(count_on_or_before(code, when, q_code, q_when, inclusive=False)) == [0, 1, 3, 0, 0]
     assert list(count_on_or_before(code[:0], when[:0], q_code, q_when, inclusive=True)) == [0] * 5
+
+
+def test_count_between_includes_both_ends_and_keeps_children_apart():
+    code = np.array([0, 0, 1, 0])
+    when = days("01/01/2017", "10/01/2017", "10/01/2017", "10/01/2017")
+    q_code = np.array([0, 0, 0, 1, 1, 2])
+    lo = days("01/01/2017", "02/01/2017", "11/01/2017", "10/01/2017", "01/01/2017", "01/01/2017")
+    hi = days("01/01/2017", "10/01/2017", "31/01/2017", "10/01/2017", "09/01/2017", "31/12/2017")
+    # child 0: 01/01 alone on day one; both 10/01 rows in 02/01-10/01; none after 10/01;
+    # child 1: its 10/01 row on a one-day window of that day, not in 01/01-09/01; child 2: none
+    assert list(count_between(code, when, q_code, lo, hi)) == [1, 2, 0, 1, 0, 0]
+    assert list(count_between(code[:0], when[:0], q_code, lo, hi)) == [0] * 6
