@@ -53,25 +53,26 @@ def tidy(figures: dict[str, tuple], refs: pd.DatetimeIndex) -> pd.DataFrame:
     order = [i for i in data.indicators() if i in figures] + [
         i for i in figures if i not in data.indicators()
     ]
-    n = len(refs)
-    frames = [
-        pd.DataFrame(
-            {
-                "indicator": np.repeat(name, n),
-                "period_end": refs,
-                "value": np.asarray(figures[name][0], dtype="float64"),
-                "numerator": np.asarray(figures[name][1], dtype="float64"),
-                "denominator": np.asarray(figures[name][2], dtype="float64"),
-            }
-        )
-        for name in order
-    ]
-    if not frames:
+    if not order:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in TIDY_COLUMNS}).astype(
             {"indicator": "str", "period_end": dates.NS}
         )
-    out = pd.concat(frames, ignore_index=True)
-    return out.astype({"indicator": "str", "period_end": dates.NS})[TIDY_COLUMNS]
+
+    n = len(refs)
+
+    def stacked(part: int) -> np.ndarray:
+        arrays = [np.broadcast_to(np.asarray(figures[i][part], dtype="float64"), n) for i in order]
+        return np.concatenate(arrays)
+
+    return pd.DataFrame(
+        {
+            "indicator": pd.array(np.repeat(np.array(order, dtype=object), n), dtype="str"),
+            "period_end": np.tile(refs.to_numpy(dtype=dates.NS), len(order)),
+            "value": stacked(0),
+            "numerator": stacked(1),
+            "denominator": stacked(2),
+        }
+    )
 
 
 def wide(tidy_frame: pd.DataFrame) -> pd.DataFrame:
