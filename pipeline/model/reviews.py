@@ -60,21 +60,27 @@ def held_reviews(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.D
     raw = tables.get("reviews")
     if raw is None or raw.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EMPTY_TYPES.items()})
-    rv = raw.dropna(subset=["CHILD", "REVIEW"]).drop_duplicates(["CHILD", "REVIEW"])
-    child = keys.positions(rv["CHILD"], care.children)
-    day = rv["REVIEW"].to_numpy(dtype=dates.NS)
-    episode = care_model.in_care_on(care, child, day)
-    keep = episode >= 0
-    period_id = care.episodes["period_id"].to_numpy()[np.where(keep, episode, 0)]
+    child = keys.positions(raw["CHILD"], care.children)
+    day = raw["REVIEW"].to_numpy(dtype=dates.NS)
+    known = np.flatnonzero((child >= 0) & ~np.isnat(day))
+    # one review per child and day (the first row given), keyed by the child's code
+    day_no = dates.day_number(day[known])
+    key = child[known] * (1 << 21) + (day_no - day_no.min(initial=0))
+    rows = known[~pd.Series(key).duplicated().to_numpy()]
+    episode = care_model.in_care_on(care, child[rows], day[rows])
+    rows, episode = rows[episode >= 0], episode[episode >= 0]
+    period_row = care.episodes["period_id"].to_numpy()[episode].astype("int64")
+    order = np.lexsort((day[rows], period_row))
+    rows, period_row = rows[order], period_row[order]
     out = pd.DataFrame(
         {
-            "CHILD": rv["CHILD"].astype("str").array[keep].to_numpy(),
-            "child": child[keep],
-            "period_row": period_id[keep].astype("int64"),
-            "REVIEW": day[keep],
-            "REVIEW_CODE": rv["REVIEW_CODE"].astype("str").array[keep].to_numpy(),
+            "CHILD": care.children.array.take(child[rows]),
+            "child": child[rows],
+            "period_row": period_row,
+            "REVIEW": day[rows],
+            "REVIEW_CODE": raw["REVIEW_CODE"].astype("str").array.take(rows),
         }
-    ).sort_values(["period_row", "REVIEW"], ignore_index=True)
+    )
     return with_due_dates(out, care.periods["period_start"].to_numpy(dtype=dates.NS))
 
 
