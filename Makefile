@@ -45,6 +45,7 @@ clean-outputs:
 
 ## bench: SPEC 10 performance figures (LA scale and national scale)
 bench: $(STAMP)
+	$(PY) -c "import duckdb" 2>/dev/null || $(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m pipeline bench --national --report
 
 ## validate-stats: the error rates of the reports' statistical statements on N + N synthetic LAs

@@ -30,6 +30,7 @@ BUDGETS = {  # SPEC 10
     "series_24m_ratio": 1.5,
     "missing_month_national_s": 5.0,
     "clean_vs_pyarrow_ratio": 5.0,
+    "xml_vs_csv_load_ratio": 2.0,
     "report_12_months_s": 30.0,
     "report_rerun_s": 1.0,
 }
@@ -122,6 +123,33 @@ out = dict(pyarrow_s=t_read, clean_s=t_clean, ratio=t_clean / t_read, files=len(
     return _child(code)
 
 
+def time_xml_parse(xml_dir: Path, csv_dir: Path) -> dict:
+    """Parsing a month's 903 XML against loading the CSVs of the same tables (SPEC 10), each in
+    a fresh interpreter; the peak memory is the XML parse's own (the file is streamed)."""
+    xml = next(p for p in sorted(xml_dir.iterdir()) if p.suffix.lower() == ".xml")
+    parse = _child(
+        "import time\nfrom pipeline.ingest.xml903 import read_903_xml\n"
+        f"t0 = time.perf_counter(); held = read_903_xml({str(xml)!r}).tables\n"
+        "out = dict(xml_s=time.perf_counter() - t0, tables=sorted(held),\n"
+        "           rows=sum(len(f) for f in held.values()))"
+    )
+    code = f"""
+import shutil, tempfile, time
+from pathlib import Path
+from pipeline.ingest.load import load_extract
+source = Path({str(csv_dir)!r})
+csv = Path(tempfile.mkdtemp(prefix='lac-pack-bench-csv-'))
+for f in load_extract(source).files:
+    if f.table in {parse["tables"]!r}:
+        shutil.copy(source / f.file, csv / f.file)
+t0 = time.perf_counter(); load_extract(csv); t_csv = time.perf_counter() - t0
+shutil.rmtree(csv)
+out = dict(csv_s=t_csv)
+"""
+    load = _child(code)
+    return dict(parse, csv_s=load["csv_s"], ratio=parse["xml_s"] / load["csv_s"])
+
+
 def time_duckdb(raw_dir: Path, month: str) -> dict | None:
     """The practical floor (SPEC 10): a minimal DuckDB query of three indicators on the same files
     (looked after at the month's end, 3+ placements in the 12 months to it, missing incidents
@@ -192,7 +220,7 @@ def time_report(months: str) -> dict:
     return dict(report_s=t_first, rerun_s=t_again, ok=first.returncode == 0)
 
 
-def ensure_synth(root: Path, scale: str, months: int, history_start: str) -> Path:
+def ensure_synth(root: Path, scale: str, months: int, history_start: str, fmt: str = "csv") -> Path:
     """Generate synthetic data under `root` unless it is already there; return the raw root."""
     if not (root / "raw").is_dir():
         subprocess.run(
@@ -209,6 +237,8 @@ def ensure_synth(root: Path, scale: str, months: int, history_start: str) -> Pat
                 str(months),
                 "--history-start",
                 history_start,
+                "--format",
+                fmt,
                 "--quiet",
             ],
             check=True,
@@ -285,6 +315,18 @@ def run(national: bool, report: bool, month: str = "2017-01", runs: int = 3) -> 
         )
         if key != "national":
             continue
+        xml_dir = ensure_synth(work / "national-xml", "national", 1, "2012-04", "xml") / month
+        xml = _runs(lambda x=xml_dir, c=raw_dir: time_xml_parse(x, c), runs)
+        xml_s, csv_s = _median(xml, "xml_s"), _median(xml, "csv_s")
+        xml_gb = _median(xml, "peak_gb")
+        rows.append(
+            _row(
+                "xml_vs_csv_load_ratio",
+                _median(xml, "ratio"),
+                f"XML parse {xml_s[0]:.2f} s (peak {xml_gb[0]:.2f} GB), CSV load of the same "
+                f"{len(xml[0]['tables'])} tables {csv_s[0]:.2f} s; {xml[0]['rows']:,} rows",
+            )
+        )
         floor = _runs(lambda raw_dir=raw_dir: time_duckdb(raw_dir, month), runs)
         if floor[0] is None:
             print("DuckDB not installed (pip install -e '.[bench]'): no side-by-side floor")
