@@ -114,12 +114,8 @@ def _take(series: pd.Series, mask: np.ndarray):
 
 def care_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
     """Episodes with short breaks set aside, sorted by CHILD, DECOM (then DEC), fresh index."""
-    keep = ~vocab.is_short_break(episodes["LS"])
-    return (
-        episodes.loc[keep]
-        .sort_values(["CHILD", "DECOM", "DEC"], kind="stable", na_position="last")
-        .reset_index(drop=True)
-    )
+    kept = episodes.loc[~vocab.is_short_break(episodes["LS"])]
+    return kept.take(keys.sort_order(kept, ["CHILD", "DECOM", "DEC"])).reset_index(drop=True)
 
 
 def short_break_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -393,7 +389,8 @@ def moves(placements_frame: pd.DataFrame) -> pd.DataFrame:
     from_placement_id, from_place, from_place_group, to_place, to_place_group, reason and
     category (how the previous placement ended), age (at the move).
     """
-    pl = placements_frame.sort_values(["CHILD", "start"], kind="stable").reset_index(drop=True)
+    order = keys.sort_order(placements_frame, ["CHILD", "start"])
+    pl = placements_frame.take(order).reset_index(drop=True)
     prev = pl.shift(1)
     mv = ~pl["is_first_in_period"].to_numpy(dtype=bool)
     out = pd.DataFrame(
@@ -561,7 +558,7 @@ def on_short_break(care: Care, children: pd.Series, day: np.ndarray) -> np.ndarr
         return out
     ids = pd.Index(sb["CHILD"].astype("str").unique())
     code = keys.positions(children, ids)
-    sb = sb.sort_values(["CHILD", "DECOM"], kind="stable")
+    sb = sb.take(keys.sort_order(sb, ["CHILD", "DECOM"]))
     sb_code = keys.positions(sb["CHILD"], ids)
     ok = code >= 0
     if not ok.any():

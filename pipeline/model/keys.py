@@ -38,3 +38,11 @@ def positions(values, among) -> np.ndarray:
     first = np.flatnonzero(where >= 0)[::-1]  # assigned last to first, so the first key wins
     found[where[first]] = first
     return found[_as_int(encoded.indices)]
+
+
+def sort_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Row positions that sort `frame` by `columns` ascending, stably, missing values last (as
+    pandas' stable sort_values), by Arrow's sort: text keys compared without Python objects."""
+    table = pa.table({c: pa.array(frame[c].array, from_pandas=True) for c in columns})
+    order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in columns])
+    return order.to_numpy(zero_copy_only=False).astype("int64")

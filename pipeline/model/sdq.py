@@ -33,7 +33,7 @@ def dated_scores(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return _frame([], [], [])
     s = sdq.loc[sdq["SDQ_SCORE"].notna() & sdq["SDQ_DATE"].notna()]
     s = _frame(s["CHILD"].array, s["SDQ_DATE"].array, s["SDQ_SCORE"].astype("float64").array)
-    return s.sort_values(["CHILD", "SDQ_DATE"], kind="stable", ignore_index=True)
+    return s.take(keys.sort_order(s, ["CHILD", "SDQ_DATE"])).reset_index(drop=True)
 
 
 def score_history(tables: dict[str, pd.DataFrame], refs: pd.DatetimeIndex) -> pd.DataFrame:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.model.keys import positions
+from pipeline.model.keys import positions, sort_order
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,17 @@ def test_a_repeated_key_gives_its_first_position_either_way():
 def test_empty_inputs():
     assert list(positions(pd.Series([], dtype="str"), pd.Index(["a"]))) == []
     assert list(positions(pd.Series(["a", None]), pd.Index([], dtype="str"))) == [-1, -1]
+
+
+def test_sort_order_is_pandas_stable_sort_with_missing_last():
+    frame = pd.DataFrame(
+        {
+            "CHILD": pd.Series(["b", "a", None, "a", "é", "z", "a"], dtype="str"),
+            "DECOM": pd.to_datetime(
+                ["2017-01-01", None, "2016-01-01", "2016-01-01", "2015-01-01", None, "2016-01-01"]
+            ),
+        }
+    )
+    expected = frame.sort_values(["CHILD", "DECOM"], kind="stable", na_position="last").index
+    # a (2016, rows 3 then 6 in their order), a (missing date), b, z, é (after z), missing child
+    assert list(sort_order(frame, ["CHILD", "DECOM"])) == list(expected) == [3, 6, 1, 0, 5, 4, 2]
