@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.config import Settings
 from pipeline.model import dates, keys, vocab
@@ -274,11 +275,14 @@ def _end_category(pl: pd.DataFrame, settings: Settings) -> pd.Series:
     group = {c: "disruption" for c in settings.breakdown}
     group.update({c: "planned" for c in settings.planned})
     group.update({c: "status_change" for c in settings.status_change})
-    by_reason = np.array([group.get(u, "other_unplanned") for u in uniques] + ["other_unplanned"])
+    names = ["other_unplanned", "left_care", "open", "disruption", "planned", "status_change"]
+    by_reason = np.array([names.index(group.get(u, "other_unplanned")) for u in uniques] + [0])
     category = by_reason[codes]  # code -1 (blank reason) -> the appended other_unplanned
-    category = np.where(pl["moved_to_next"].to_numpy(dtype=bool), category, "left_care")
-    category = np.where(pl["end"].isna().to_numpy(), "open", category)
-    return pd.Series(category, index=pl.index, dtype="str")
+    category = np.where(pl["moved_to_next"].to_numpy(dtype=bool), category, 1)
+    category = np.where(pl["end"].isna().to_numpy(), 2, category)
+    # the few names taken by integer code in Arrow, not an array of Python strings
+    text = pa.array(names, pa.large_string()).take(pa.array(category, pa.int64()))
+    return pd.Series(pd.array(text, dtype="str"), index=pl.index)
 
 
 def _placements_from(
