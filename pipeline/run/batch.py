@@ -219,11 +219,12 @@ def run_month(
             atomic_write_text(html, build / f"{notebook.stem}.html")
             result.reports.append(f"{notebook.stem}.html")
         result.notebook = ""
-        if clean:  # cleaned before the notebooks ran (run_batch); this reads the tables back
+        if clean and not _kpis_in_kernel(warm, month, processed_root / month, build / "kpis.csv"):
             from pipeline import model
             from pipeline.indicators import kpi_table
             from pipeline.ingest.processed import ensure_clean
 
+            # cleaned before the notebooks ran (run_batch); this reads the tables back
             tables = ensure_clean(month, raw_dir, processed_root / month)
             month_model = model.build(tables, load_settings(config_path))
             atomic_write_csv(kpi_table(month_model, month), build / "kpis.csv")
@@ -239,6 +240,15 @@ def run_month(
             shutil.rmtree(build_root, ignore_errors=True)
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _kpis_in_kernel(warm: WarmKernel | None, month: str, processed_dir: Path, path: Path) -> bool:
+    """Write the month's kpis.csv in the warm kernel that just ran its notebooks, from the model
+    and series they shared (no second model build here); False when it could not."""
+    if warm is None:
+        return False
+    call = f"write_kpis({month!r}, {str(processed_dir)!r}, {str(path)!r})"
+    return warm.execute(f"__import__('pipeline.run.month', fromlist=['_']).{call}")
 
 
 def failure_reason(m: MonthResult) -> str:

@@ -43,17 +43,29 @@ class WarmKernel:
         self.used = True
         return self.km
 
+    def execute(self, code: str) -> bool:
+        """Run `code` silently in the kernel of the last notebook (its namespace and shared
+        objects as that notebook left them); True when it ran without an error."""
+        from jupyter_core.utils import run_sync
+
+        if self.km is None or not self.km.has_kernel:
+            return False
+        return run_sync(self._execute)(code)
+
     async def _reset(self) -> None:
+        if not await self._execute(self.RESET):
+            raise RuntimeError("could not reset the kernel's namespace")
+
+    async def _execute(self, code: str) -> bool:
         client = self.km.client()
         client.start_channels(iopub=False, stdin=False, hb=False, control=False)
-        try:  # send the reset and wait for its reply on the shell channel (zmq queues until connected)
-            msg_id = client.execute(self.RESET, silent=True, store_history=False)
+        try:  # send the code and wait for its reply on the shell channel (zmq queues until connected)
+            msg_id = client.execute(code, silent=True, store_history=False)
             while True:
                 reply = await client.get_shell_msg(timeout=60)
                 if reply["parent_header"].get("msg_id") == msg_id:
                     break
-            if reply["content"]["status"] != "ok":
-                raise RuntimeError("could not reset the kernel's namespace")
+            return reply["content"]["status"] == "ok"
         finally:
             client.stop_channels()
 
