@@ -13,6 +13,8 @@ on is absolute (papermill's `cwd=` would os.chdir, a race between threads).
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
 import json
 import os
 import queue
@@ -84,14 +86,22 @@ def discover_notebooks(notebooks_dir: Path) -> list[Path]:
 def check_parameters(notebook: Path, parameters: dict) -> None:
     """Reject parameter names the notebook's `parameters` cell does not declare (papermill would
     only warn), and notebooks without a tagged parameters cell."""
-    import papermill
-
-    declared = set(papermill.inspect_notebook(str(notebook)))
+    digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
+    declared = _declared_parameters(str(notebook), digest)
     if not declared:
         raise ParameterError(f"{notebook.name}: no cell tagged 'parameters'")
     unknown = sorted(set(parameters) - declared)
     if unknown:
         raise ParameterError(f"{notebook.name}: unknown parameter(s) {', '.join(unknown)}")
+
+
+@functools.lru_cache(maxsize=64)
+def _declared_parameters(notebook: str, digest: str) -> frozenset[str]:
+    """The names a notebook's parameters cell declares, read once per notebook content
+    (`digest`: of the file's bytes)."""
+    import papermill
+
+    return frozenset(papermill.inspect_notebook(notebook))
 
 
 def _source_cell_number(notebook: Path, cell_index: int) -> int:
