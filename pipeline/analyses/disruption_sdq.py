@@ -1011,3 +1011,9 @@ def summary(
         bands=band_comparison(frame),
         incidence=incidence_at(frame),
     )
+
+
+def incidence_of(result: DisruptionSummary, frame: pd.DataFrame) -> pd.DataFrame:
+    """`incidence_at(frame)`, taken from the frame's summary when it has it (not computed
+    twice)."""
+    return result.incidence if result.incidence is not None else incidence_at(frame)

@@ -91,9 +91,25 @@ def audit(layout: Layout, values, states, threshold: int) -> list[int]:
     return disclosed
 
 
+_EXTREMES: dict[tuple, float | None] = {}  # the same small problems recur across tables and months
+_EXTREMES_KEPT = 20_000
+
+
 def _extreme(c, a_ub, b_ub, a_eq, b_eq) -> float | None:
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    return float(res.fun) if res.status == 0 else None
+    """The least value of c @ x over x >= 0 meeting the constraints (None: unbounded or none);
+    each distinct problem solved once per process."""
+    key = tuple(
+        None if m is None else (np.shape(m), np.asarray(m, dtype=float).tobytes())
+        for m in (c, a_ub, b_ub, a_eq, b_eq)
+    )
+    if key not in _EXTREMES:
+        if len(_EXTREMES) >= _EXTREMES_KEPT:
+            _EXTREMES.clear()
+        res = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs"
+        )
+        _EXTREMES[key] = float(res.fun) if res.status == 0 else None
+    return _EXTREMES[key]
 
 
 def protect(layout: Layout, values, settings) -> list[str]:

@@ -13,6 +13,8 @@ on is absolute (papermill's `cwd=` would os.chdir, a race between threads).
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
 import json
 import os
 import queue
@@ -84,14 +86,22 @@ def discover_notebooks(notebooks_dir: Path) -> list[Path]:
 def check_parameters(notebook: Path, parameters: dict) -> None:
     """Reject parameter names the notebook's `parameters` cell does not declare (papermill would
     only warn), and notebooks without a tagged parameters cell."""
-    import papermill
-
-    declared = set(papermill.inspect_notebook(str(notebook)))
+    digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
+    declared = _declared_parameters(str(notebook), digest)
     if not declared:
         raise ParameterError(f"{notebook.name}: no cell tagged 'parameters'")
     unknown = sorted(set(parameters) - declared)
     if unknown:
         raise ParameterError(f"{notebook.name}: unknown parameter(s) {', '.join(unknown)}")
+
+
+@functools.lru_cache(maxsize=64)
+def _declared_parameters(notebook: str, digest: str) -> frozenset[str]:
+    """The names a notebook's parameters cell declares, read once per notebook content
+    (`digest`: of the file's bytes)."""
+    import papermill
+
+    return frozenset(papermill.inspect_notebook(notebook))
 
 
 def _source_cell_number(notebook: Path, cell_index: int) -> int:
@@ -219,11 +229,12 @@ def run_month(
             atomic_write_text(html, build / f"{notebook.stem}.html")
             result.reports.append(f"{notebook.stem}.html")
         result.notebook = ""
-        if clean:  # cleaned before the notebooks ran (run_batch); this reads the tables back
+        if clean and not _kpis_in_kernel(warm, month, processed_root / month, build / "kpis.csv"):
             from pipeline import model
             from pipeline.indicators import kpi_table
             from pipeline.ingest.processed import ensure_clean
 
+            # cleaned before the notebooks ran (run_batch); this reads the tables back
             tables = ensure_clean(month, raw_dir, processed_root / month)
             month_model = model.build(tables, load_settings(config_path))
             atomic_write_csv(kpi_table(month_model, month), build / "kpis.csv")
@@ -239,6 +250,15 @@ def run_month(
             shutil.rmtree(build_root, ignore_errors=True)
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _kpis_in_kernel(warm: WarmKernel | None, month: str, processed_dir: Path, path: Path) -> bool:
+    """Write the month's kpis.csv in the warm kernel that just ran its notebooks, from the model
+    and series they shared (no second model build here); False when it could not."""
+    if warm is None:
+        return False
+    call = f"write_kpis({month!r}, {str(processed_dir)!r}, {str(path)!r})"
+    return warm.execute(f"__import__('pipeline.run.month', fromlist=['_']).{call}")
 
 
 def failure_reason(m: MonthResult) -> str:

@@ -20,7 +20,7 @@ from pipeline import indicators, model
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import quality
 from pipeline.ingest.processed import ensure_clean, is_current
-from pipeline.io import staged_target
+from pipeline.io import atomic_write_csv, staged_target
 from pipeline.model.dates import month_ends, reference_date
 from pipeline.paths import resolve
 from pipeline.report.charts import setup_style
@@ -60,17 +60,34 @@ class Month:
     def series(self, n_months: int = 25) -> pd.DataFrame:
         """Every indicator for the `n_months` month ends to this month (tidy; computed once, and
         a shorter series is the tail of a longer one already computed)."""
-        if n_months not in self._series:
-            longer = [n for n in self._series if n > n_months]
-            ends = month_ends(self.month, n_months)
-            if longer:
-                full = self._series[min(longer)]
-                part = full[full["period_end"].isin(ends)].reset_index(drop=True)
-                part.attrs = dict(full.attrs)
-                self._series[n_months] = part
-            else:
-                self._series[n_months] = indicators.all_indicators(self.model, ends)
-        return self._series[n_months]
+        return _series(self._series, self.model, self.month, n_months)
+
+
+def _series(cache: dict, month_model: model.Model, month: str, n_months: int) -> pd.DataFrame:
+    """`Month.series` over `cache` ({n_months: tidy series}, filled in as computed)."""
+    if n_months not in cache:
+        longer = [n for n in cache if n > n_months]
+        ends = month_ends(month, n_months)
+        if longer:
+            full = cache[min(longer)]
+            part = full[full["period_end"].isin(ends)].reset_index(drop=True)
+            part.attrs = dict(full.attrs)
+            cache[n_months] = part
+        else:
+            cache[n_months] = indicators.all_indicators(month_model, ends)
+    return cache[n_months]
+
+
+def write_kpis(month: str, processed_dir, path) -> None:
+    """Write `month`'s kpis.csv from the model and series this process built for the month's
+    notebooks (the month's figures are the last month of their series). LookupError when the
+    last month opened here was another (the caller then builds the model itself)."""
+    shared = _SHARED.get("latest")
+    if not shared or shared[0][:2] != (month, str(processed_dir)):
+        raise LookupError(f"{month}: no model shared in this process")
+    month_model = shared[1]
+    tidy = _series(shared[2], month_model, month, 1)
+    atomic_write_csv(indicators.kpi_rows(tidy, month_model.settings), Path(path))
 
 
 def open_month(
