@@ -20,6 +20,7 @@ milliseconds). Where the folder cannot be written the decoded letter is kept for
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from functools import cache
 from pathlib import Path
@@ -103,21 +104,53 @@ def _find(letters: list[str], wanted: list[str]) -> list[pd.DataFrame]:
     return found
 
 
+_LOOKED_UP = {  # this process's directory lookups so far: months in one kernel share postcodes
+    "asked": pd.Index([], dtype="str"),
+    "book": pd.DataFrame(
+        {
+            "postcode": pd.Series(dtype="str"),
+            "east": pd.Series(dtype="float64"),
+            "north": pd.Series(dtype="float64"),
+            "laua": pd.Series(dtype="str"),
+        }
+    ),
+}
+_LOOKUP_LOCK = threading.Lock()
+
+
+def forget_lookups() -> None:
+    """Drop this process's remembered lookups (the next `centroids` reads the directory)."""
+    with _LOOKUP_LOCK:
+        _LOOKED_UP["asked"] = _LOOKED_UP["asked"][:0]
+        _LOOKED_UP["book"] = _LOOKED_UP["book"][:0]
+
+
+def _directory_rows(distinct: pd.Series) -> pd.DataFrame:
+    """Directory rows (postcode, east, north, laua) covering the distinct normalised postcodes:
+    those not asked about before in this process are read from the letters they start with."""
+    with _LOOKUP_LOCK:
+        asked, book = _LOOKED_UP["asked"], _LOOKED_UP["book"]
+        new = distinct[keys.positions(distinct, asked) < 0]
+        if new.empty:
+            return book
+        first = new.str[:1]
+        letters = sorted(x for x in first.unique() if isinstance(x, str) and x.isalpha())
+        if letters:
+            found = _find(letters, new[first.isin(letters)].tolist())
+            book = pd.concat([book, *found], ignore_index=True)
+        _LOOKED_UP["asked"] = asked.append(pd.Index(new, dtype="str"))
+        _LOOKED_UP["book"] = book
+        return book
+
+
 def centroids(postcodes) -> pd.DataFrame:
     """For each postcode (any form): east, north (NaN when unknown) and laua (NA when unknown),
-    in the order given. Reads only the directory letters the known-looking postcodes start with."""
+    in the order given. Reads only the directory letters the known-looking postcodes start with,
+    and only for postcodes this process has not looked up before."""
     norm = normalise(postcodes)
     codes, distinct = pd.factorize(norm)
     distinct = pd.Series(distinct, dtype="str")
-    first = distinct.str[:1]
-    letters = sorted(x for x in first.unique() if isinstance(x, str) and x.isalpha())
-    wanted = distinct[first.isin(letters)].tolist()
-    looked_up = _find(letters, wanted) if letters else []
-    book = (
-        pd.concat(looked_up, ignore_index=True)
-        if looked_up
-        else pd.DataFrame({"postcode": [], "east": [], "north": [], "laua": []})
-    )
+    book = _directory_rows(distinct)
     pos = keys.positions(distinct, book["postcode"])[codes]
     hit = (codes >= 0) & (pos >= 0)
     pos = np.where(hit, pos, -1)

@@ -292,6 +292,7 @@ def test_adoption_from_the_placed_for_adoption_table_and_a_freeing_order():
 def test_the_postcode_directory_is_not_read_without_postcodes():
     """Blank, missing and non-letter postcodes need no directory letter: nothing is read."""
     geography._letter.cache_clear()
+    geography.forget_lookups()
     c = geography.centroids(["", None, "  ", "123"])
     assert geography._letter.cache_info().currsize == 0 and not geography.known(c).any()
     geography.centroids(["cv1 1aa"])  # one letter read, once
@@ -299,14 +300,30 @@ def test_the_postcode_directory_is_not_read_without_postcodes():
     assert geography._letter.cache_info().currsize == 1
 
 
+def test_postcodes_looked_up_before_are_not_read_again(monkeypatch):
+    """A second lookup in the same process reads the directory only for postcodes it has not
+    seen, and gives the same answers (a month's kernel reuses the earlier months' lookups)."""
+    geography.forget_lookups()
+    first = geography.centroids(["CV1 1AA", "ZZ9 9ZZ", ""])
+    reads = []
+    real_find = geography._find
+    monkeypatch.setattr(geography, "_find", lambda *a: reads.append(a[1]) or real_find(*a))
+    again = geography.centroids(["cv1 1aa", "ZZ9 9ZZ", "LE1 1AA"])
+    assert reads == [["LE11AA"]]  # only the postcode not asked about before
+    assert again.iloc[:2].equals(first.iloc[:2])
+    assert geography.known(again).tolist() == [True, False, True]
+
+
 def test_postcodes_are_found_the_same_without_a_writable_cache(tmp_path, monkeypatch):
     """Where the cache folder cannot be made (here: its parent is a file), the decoded letter is
     used directly and the answers are the same as from the parquet cache."""
+    geography.forget_lookups()
     cached = geography.centroids(["CV1 1AA", "le1 1aa", "ZZ9 9ZZ", ""])
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     monkeypatch.setenv("LAC_CACHE_DIR", str(blocker))
     geography._letter.cache_clear()
+    geography.forget_lookups()
     try:
         direct = geography.centroids(["CV1 1AA", "le1 1aa", "ZZ9 9ZZ", ""])
     finally:
