@@ -376,13 +376,21 @@ def _dup_conflict(w: Work) -> None:
 
 
 def _settle(w: Work) -> None:
-    """After the row rules: the kept rows, and for episodes their order and each next start."""
+    """After the row rules: the kept rows in their final order (episodes by child and start,
+    other tables as `_sort`), and for episodes each next start. The order is worked out on the
+    key columns and the whole frame taken once."""
     clean = w.clean
-    alive = w.rule_of.isna() & ~clean.index.isin(w.merged)
-    kept = clean if alive.all() else clean.loc[alive]
+    rows = np.flatnonzero((w.rule_of.isna() & ~clean.index.isin(w.merged)).to_numpy())
     if w.table == "episodes":
-        order = np.lexsort((kept["DECOM"].to_numpy(), pd.factorize(kept["CHILD"])[0]))
-        kept = kept.iloc[order]
+        child = pd.factorize(clean["CHILD"].array[rows])[0]
+        rows = rows[np.lexsort((clean["DECOM"].to_numpy()[rows], child))]
+    else:
+        by = _sort_columns(clean, w.table)
+        if by:
+            keys = pd.DataFrame({c: clean[c].array[rows] for c in by})
+            rows = rows[keys.sort_values(by, kind="stable").index.to_numpy()]
+    kept = clean if np.array_equal(rows, np.arange(len(clean))) else clean.iloc[rows]
+    if w.table == "episodes":
         w.next_start = kept.groupby("CHILD", sort=False)["DECOM"].shift(-1)
     w.kept = kept
 
@@ -443,7 +451,7 @@ def clean_table(
             RULES[rule_id](w)
         if rule_id == ROW_RULES_END:
             _settle(w)
-    kept = w.kept if table == "episodes" else _sort(w.kept, table)
+    kept = w.kept  # in order (`_settle`)
     raw, q_mask = w.raw, w.rule_of.notna()
     quarantined = pd.DataFrame(
         {
@@ -555,11 +563,23 @@ def _column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
 
 
 def _isin(values: pd.Series, allowed: pd.Index) -> pd.Series:
-    """Fast membership test for string columns (pyarrow's hash-based is_in)."""
-    found = pc.is_in(
-        pa.array(values.astype("str").array), value_set=pa.array(allowed.astype("str"))
-    )
-    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False)
+    """Fast membership test for string columns (pyarrow's hash-based is_in). Building the hash
+    table is the dear part: with fewer values than allowed keys (a small table against the
+    header's IDs), the values' distinct text is hashed and the keys looked up in it instead."""
+    text, keys = (_one_chunk(pa.array(x.astype("str").array)) for x in (values, allowed))
+    if len(text) >= len(keys):
+        found = pc.is_in(text, value_set=keys).to_numpy(zero_copy_only=False)
+    else:
+        encoded = pc.dictionary_encode(text)
+        seen = np.zeros(len(encoded.dictionary) + 1, dtype=bool)  # the extra slot: missing
+        hit = pc.index_in(keys, value_set=encoded.dictionary).drop_null()
+        seen[hit.to_numpy(zero_copy_only=False)] = True
+        found = seen[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+    return pd.Series(found, index=values.index, dtype=bool)
+
+
+def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _with_required_columns(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
@@ -573,13 +593,14 @@ def _with_required_columns(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     return frame
 
 
-def _sort(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+def _sort_columns(frame: pd.DataFrame, table: str) -> list[str]:
+    """What a cleaned table (other than episodes) is sorted by: the child, the table's unique
+    columns, then its first date-time."""
     spec = data.tables()[table]
     by = [
         c for c in ["CHILD", *spec.get("unique", []), *spec.get("datetimes", [])[:1]] if c in frame
     ]
-    by = list(dict.fromkeys(by))
-    return frame.sort_values(by, kind="stable") if by else frame
+    return list(dict.fromkeys(by))
 
 
 def _records_json(raw: pd.DataFrame) -> pd.Series:
