@@ -274,7 +274,7 @@ class _Lines:
                     invalid_row_handler=lambda row: invalid.append(row) or "skip",
                 ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={c: pa.string() for c in columns},
+                    column_types={c: pa.large_string() for c in columns},  # pandas text
                     null_values=[""],
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
