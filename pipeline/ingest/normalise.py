@@ -26,18 +26,34 @@ ALTERNATIVE_FORMATS = [  # (strptime format, carries a time of day); canonical d
 def normalise_child_id(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """ID-NORM: remove spaces and a trailing '.0'; drop leading zeros from all-digit IDs."""
     s = raw.str.replace(" ", "", regex=False).str.strip().str.removesuffix(".0")
-    digits = s.str.fullmatch(r"\d+").fillna(False).astype(bool)
-    stripped = s.str.lstrip("0").mask(lambda x: x == "", "0")
-    s = s.mask(digits, stripped).mask(lambda x: x == "", pd.NA)
-    return s, _changed(raw, s)
+    text = _arrow_text(s)
+    digits = pc.fill_null(pc.match_substring_regex(text, r"^\d+$"), False)
+    stripped = pc.utf8_ltrim(text, "0")
+    stripped = pc.if_else(pc.equal(stripped, ""), "0", stripped)
+    return _text_series(_blank_as_missing(pc.if_else(digits, stripped, text)), raw.index, raw)
 
 
 def normalise_code(raw: pd.Series, upper: bool = True) -> tuple[pd.Series, pd.Series]:
     """CODE-NORM: strip surrounding spaces and (for codes) upper-case; blank becomes missing."""
-    s = raw.str.strip()
+    text = pc.utf8_trim_whitespace(_arrow_text(raw))
     if upper:
-        s = s.str.upper()
-    s = s.mask(s == "", pd.NA)
+        text = pc.utf8_upper(text)
+    return _text_series(_blank_as_missing(text), raw.index, raw)
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """A text column as one Arrow array (pandas' own Arrow data, no copy)."""
+    text = pa.array(s.astype("str").array)
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _blank_as_missing(text: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+
+
+def _text_series(text: pa.Array, index: pd.Index, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The normalised text as a pandas text column, and which cells it changed."""
+    s = pd.Series(pd.array(text, dtype="str"), index=index)
     return s, _changed(raw, s)
 
 
