@@ -65,16 +65,16 @@ def _health(at: AtReferenceDates) -> dict[str, tuple]:
 
 
 def _health_table(at: AtReferenceDates) -> dict[str, tuple]:
-    tables, care = at.model.tables, at.model.care
+    care, coded = at.model.care, at.model.health_records
     la = at.looked_after
     year = care_model.throughout_year(care, la, at.year_start)
     d = at.count(la.ref[year])
     out = {}
     for name in HEALTH:
-        had = health.had_in_year(tables, care, health.TYPES[name], la.child, la.ref, at.values)
+        had = health.had_in_year(coded, health.TYPES[name], la.child, la.ref, at.values)
         n = at.count(la.ref[year & had])
         out[name] = (pct(n, d), n, d)
-    _, ref, on_time = health.initial_assessments(tables, care, at.values)
+    _, ref, on_time = health.initial_assessments(coded, care, at.values)
     due, done = at.count(ref), at.count(ref[on_time])
     out["iha_within_20wd_pct"] = (pct(done, due), done, due)
     return out

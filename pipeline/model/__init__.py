@@ -14,7 +14,7 @@ from functools import cached_property
 import pandas as pd
 
 from pipeline.config import Settings
-from pipeline.model import care, missing, reviews, sdq
+from pipeline.model import care, health, missing, reviews, sdq
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ class Model:
     def reviews(self) -> pd.DataFrame:
         """Reviews held while looked after (`pipeline.model.reviews.held_reviews`)."""
         return reviews.held_reviews(self.tables, self.care)
+
+    @cached_property
+    def health_records(self) -> dict[str, tuple]:
+        """Dated health records by type (`pipeline.model.health.coded_records`)."""
+        return health.coded_records(self.tables, self.care)
 
     @cached_property
     def sdq_scores(self) -> pd.DataFrame:

@@ -33,17 +33,25 @@ def present(tables: dict[str, pd.DataFrame]) -> bool:
     return table is not None and not table.empty
 
 
-def records(
-    tables: dict[str, pd.DataFrame], care: care_model.Care, kind: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """(child code, date) of the health records of one HEALTH_TYPE, of children in the model."""
+def coded_records(tables: dict[str, pd.DataFrame], care: care_model.Care) -> dict[str, tuple]:
+    """{HEALTH_TYPE: (child code, date)} of the dated health records of children in the model:
+    the child IDs looked up once for every type (`Model.health_records`)."""
     table = tables.get("health")
     if table is None or table.empty:
-        return np.zeros(0, dtype="int64"), np.zeros(0, dtype=dates.NS)
+        return {}
     code = keys.positions(table["CHILD"], care.children)
     day = table["HEALTH_DATE"].to_numpy(dtype=dates.NS)
-    keep = (code >= 0) & ~np.isnat(day) & table["HEALTH_TYPE"].astype("str").eq(kind).to_numpy()
-    return code[keep], day[keep]
+    usable = (code >= 0) & ~np.isnat(day)
+    kinds, kind_of = np.unique(
+        table["HEALTH_TYPE"].astype("str").fillna("").to_numpy()[usable], return_inverse=True
+    )
+    code, day = code[usable], day[usable]
+    return {str(k): (code[kind_of == i], day[kind_of == i]) for i, k in enumerate(kinds)}
+
+
+def records(coded: dict[str, tuple], kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(child code, date) of the health records of one HEALTH_TYPE (`coded_records`)."""
+    return coded.get(kind, (np.zeros(0, dtype="int64"), np.zeros(0, dtype=dates.NS)))
 
 
 def _any_between(code, day, q_code, lo, hi) -> np.ndarray:
@@ -52,10 +60,10 @@ def _any_between(code, day, q_code, lo, hi) -> np.ndarray:
 
 
 def had_in_year(
-    tables, care: care_model.Care, kind: str, child: np.ndarray, ref: np.ndarray, refs: np.ndarray
+    coded: dict[str, tuple], kind: str, child: np.ndarray, ref: np.ndarray, refs: np.ndarray
 ) -> np.ndarray:
     """For (child code, R position) pairs: a record of `kind` dated in the year to R."""
-    code, day = records(tables, care, kind)
+    code, day = records(coded, kind)
     return _any_between(code, day, child, dates.year_start(refs)[ref], refs[ref])
 
 
@@ -65,7 +73,7 @@ def initial_due(period_start) -> np.ndarray:
 
 
 def initial_assessments(
-    tables, care: care_model.Care, refs: np.ndarray
+    coded: dict[str, tuple], care: care_model.Care, refs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(period row, R position, IHA on time) for each period of care starting in the year to R
     whose IHA fell due on or before R with the child still looked after that day."""
@@ -78,7 +86,7 @@ def initial_assessments(
     hi = np.searchsorted(dates.year_start(refs), start, side="right")
     lo = np.where(still & ~np.isnat(due), lo, len(refs))
     rows, pos = dates.explode(lo, np.maximum(hi, lo))
-    code, day = records(tables, care, INITIAL)
+    code, day = records(coded, INITIAL)
     child = care.period_child
     on_time = _any_between(code, day, child, start, due)
     return rows, pos, on_time[rows]
