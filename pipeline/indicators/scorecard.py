@@ -101,9 +101,9 @@ def _review_figures(at: AtReferenceDates) -> dict[str, tuple]:
     in_month = pos >= 0
     held = at.count(pos[in_month])
     on_time = at.count(pos[in_month & rv["on_time"].to_numpy(dtype=bool)])
-    code = rv["REVIEW_CODE"].to_numpy(dtype=object)
-    aged_4 = code != reviews.UNDER_FOUR
-    took_part = np.isin(code, reviews.PARTICIPATED)
+    code = rv["REVIEW_CODE"]
+    aged_4 = ~code.eq(reviews.UNDER_FOUR).to_numpy(dtype=bool, na_value=False)
+    took_part = _in(code, reviews.PARTICIPATED)
     lo, hi = at.year_start, at.values
     eligible = count_between(day[aged_4], lo, hi) if len(rv) else np.zeros(at.n)
     part = count_between(day[aged_4 & took_part], lo, hi) if len(rv) else np.zeros(at.n)
@@ -192,6 +192,10 @@ def _location_figures(at: AtReferenceDates) -> dict[str, tuple]:
     }
 
 
+def _in(text: pd.Series, codes) -> np.ndarray:
+    return text.isin(codes).to_numpy(dtype=bool)
+
+
 def _leaving_figures(at: AtReferenceDates) -> dict[str, tuple]:
     per = at.model.periods
     end = per["period_end"].to_numpy(dtype=dates.NS)
@@ -199,11 +203,11 @@ def _leaving_figures(at: AtReferenceDates) -> dict[str, tuple]:
     all_ceased = count_between(end, at.year_start, at.values)
     out: dict[str, tuple] = {}
     for group, codes in REC_GROUPS.items():
-        n = count_between(end[np.isin(rec, codes)], at.year_start, at.values)
+        n = count_between(end[_in(rec, codes)], at.year_start, at.values)
         out[f"ceased_{group}_pct"] = (pct(n, all_ceased), n, all_ceased)
     fy = financial_year_start(at.refs)
-    adopted = count_between(end[np.isin(rec, REC_GROUPS["adopted"])], fy, at.values)
-    sgo = count_between(end[np.isin(rec, REC_GROUPS["special_guardianship"])], fy, at.values)
+    adopted = count_between(end[_in(rec, REC_GROUPS["adopted"])], fy, at.values)
+    sgo = count_between(end[_in(rec, REC_GROUPS["special_guardianship"])], fy, at.values)
     out["adoptions_fytd"] = (adopted, adopted, at.none)
     out["sgo_fytd"] = (sgo, sgo, at.none)
     return out

@@ -478,13 +478,14 @@ def throughout_year(care: Care, la: AtDates, year_start: np.ndarray) -> np.ndarr
     return care.periods["period_start"].to_numpy(dtype=dates.NS)[la.rows] <= year_start[la.ref]
 
 
-def period_rec(care: Care) -> np.ndarray:
-    """The REC of each period's last episode (rows of care.periods; '' while open)."""
+def period_rec(care: Care) -> pd.Series:
+    """The REC of each period's last episode (rows of care.periods, as text: missing while open),
+    so that code groups are matched by `.isin` on the text as held."""
     ep = care.episodes
     pid = ep["period_id"].to_numpy()
     last = np.r_[pid[1:] != pid[:-1], True] if len(pid) else np.zeros(0, dtype=bool)
-    out = np.full(len(care.periods), "", dtype=object)
-    out[pid[last]] = ep["REC"].astype("str").array[last].to_numpy()
+    out = pd.Series(pd.NA, index=pd.RangeIndex(len(care.periods)), dtype="str")
+    out.iloc[pid[last]] = ep["REC"].astype("str").array[last]
     return out
 
 

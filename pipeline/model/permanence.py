@@ -136,7 +136,9 @@ def adoptions(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.Data
     per = care.periods
     ep = care.episodes
     rec = care_model.period_rec(care)
-    adopted = np.flatnonzero(np.isin(rec, ADOPTED_REC) & per["period_end"].notna().to_numpy())
+    adopted = np.flatnonzero(
+        rec.isin(ADOPTED_REC).to_numpy(dtype=bool) & per["period_end"].notna().to_numpy()
+    )
     pid = ep["period_id"].to_numpy()
     decom = ep["DECOM"].to_numpy(dtype=dates.NS)
     n_per = len(per)
