@@ -31,6 +31,12 @@ def repo_root() -> Path:
     return Path.cwd().resolve()
 
 
+def cache_root() -> Path:
+    """The per-user folder for reference data the pack derives from its dependencies (postcode
+    letters, bank holidays): $LAC_CACHE_DIR, else ~/.cache/lac-analysis-pack. Safe to delete."""
+    return Path(os.environ.get("LAC_CACHE_DIR") or Path.home() / ".cache" / "lac-analysis-pack")
+
+
 def resolve(path: str | Path) -> Path:
     """An absolute path: relative paths are taken from the repository root."""
     p = Path(path).expanduser()

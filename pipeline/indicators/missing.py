@@ -103,7 +103,7 @@ def figures(at: AtReferenceDates) -> dict[str, tuple]:
     ref, rows = dates.overlapping_year(m["start_date"], m["start_date"], at.refs)
     width = at.n + 1
     code, _ = pd.factorize(m["CHILD"])
-    pairs, per_child = np.unique(code[rows].astype("int64") * width + ref, return_counts=True)
+    pairs, per_child = dates.distinct_counts(code[rows].astype("int64") * width + ref)
     repeat = at.count((pairs % width)[per_child >= vocab.MISSING["repeat_incidents"]])
     out["missing_repeat_children_12m"] = (repeat, repeat, at.none)
     year_ref, year_child = care.looked_after_in_year(at.model.care, at.refs)

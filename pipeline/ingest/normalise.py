@@ -6,6 +6,8 @@ repeating the same dates many times, with canonical dates read from their digits
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -90,10 +92,14 @@ def parse_dates(
         timed |= hit
         canonical |= hit
         todo &= ~hit
+    literals = _literals_present(s) if todo.any() else {}
     for fmt, has_time in ALTERNATIVE_FORMATS:
         if not todo.any():
             break
-        parsed = _as_ns(pd.to_datetime(s[todo], format=fmt, errors="coerce"))
+        maybe = todo & np.logical_and.reduce([literals[c] for c in _literals(fmt)])
+        if not maybe.any():  # no value has every character the format writes: none can match
+            continue
+        parsed = _as_ns(pd.to_datetime(s[maybe], format=fmt, errors="coerce"))
         hit = parsed.notna()
         idx = parsed.index[hit]
         out.loc[idx] = parsed[hit]
@@ -117,6 +123,27 @@ def parse_dates(
         timed = pd.Series(False, index=s.index)
     changed = (out.notna() & ~canonical) | _changed(raw, s)
     return out, changed & out.notna(), timed, todo
+
+
+def _literals(fmt: str) -> set[str]:
+    """The characters a strptime format writes as they are (its directives taken out)."""
+    return set(re.sub(r"%[A-Za-z]", "", fmt))
+
+
+FORMAT_LITERALS = sorted(set().union(*(_literals(f) for f, _ in ALTERNATIVE_FORMATS)))
+
+
+def _literals_present(s: pd.Series) -> dict[str, np.ndarray]:
+    """For each character the alternative formats write: which values contain it (as strptime
+    reads the format: a space is any whitespace, letters either case)."""
+    text = pa.array(s.array)
+    pattern = {" ": r"\s"}
+    return {
+        c: pc.fill_null(
+            pc.match_substring_regex(text, pattern.get(c, re.escape(c)), ignore_case=True), False
+        ).to_numpy(zero_copy_only=False)
+        for c in FORMAT_LITERALS
+    }
 
 
 def _as_ns(parsed: pd.Series) -> pd.Series:

