@@ -92,11 +92,14 @@ def parse_dates(
         timed |= hit
         canonical |= hit
         todo &= ~hit
-    literals = _literals_present(s) if todo.any() else {}
+    left = np.flatnonzero(todo.to_numpy(dtype=bool))
+    literals = _literals_present(s.iloc[left]) if len(left) else {}
     for fmt, has_time in ALTERNATIVE_FORMATS:
         if not todo.any():
             break
-        maybe = todo & np.logical_and.reduce([literals[c] for c in _literals(fmt)])
+        maybe = np.zeros(len(s), dtype=bool)
+        maybe[left[np.logical_and.reduce([literals[c] for c in _literals(fmt)])]] = True
+        maybe &= todo.to_numpy(dtype=bool)
         if not maybe.any():  # no value has every character the format writes: none can match
             continue
         parsed = _as_ns(pd.to_datetime(s[maybe], format=fmt, errors="coerce"))
@@ -137,13 +140,13 @@ def _literals_present(s: pd.Series) -> dict[str, np.ndarray]:
     """For each character the alternative formats write: which values contain it (as strptime
     reads the format: a space is any whitespace, letters either case)."""
     text = pa.array(s.array)
-    pattern = {" ": r"\s"}
-    return {
-        c: pc.fill_null(
-            pc.match_substring_regex(text, pattern.get(c, re.escape(c)), ignore_case=True), False
-        ).to_numpy(zero_copy_only=False)
+    found = {
+        c: pc.match_substring_regex(text, r"\s")
+        if c == " "
+        else pc.match_substring(text, c, ignore_case=True)
         for c in FORMAT_LITERALS
     }
+    return {c: pc.fill_null(f, False).to_numpy(zero_copy_only=False) for c, f in found.items()}
 
 
 def _as_ns(parsed: pd.Series) -> pd.Series:

@@ -330,3 +330,16 @@ def test_postcodes_are_found_the_same_without_a_writable_cache(tmp_path, monkeyp
         geography._letter.cache_clear()
     assert direct.equals(cached)
     assert geography.known(direct).tolist() == [True, True, False, False]
+
+
+def test_postcode_forms_are_looked_up_normalised_and_oddities_are_unknown():
+    """Each written form is normalised once; forms of one postcode share its centroid; text that
+    cannot be a directory postcode (non-ASCII, longer than any postcode, punctuation) is unknown,
+    never a near match."""
+    geography.forget_lookups()
+    c = geography.centroids(
+        ["CV1 1AA", "cv11aa", "É1 1AA", "CV11AAXXXXXXXX", None, "", "CV1-1AA", " c v 1 1 a a "]
+    )
+    assert geography.known(c).tolist() == [True, True, False, False, False, False, False, True]
+    assert c.iloc[[0, 1, 7]][["east", "north"]].nunique().tolist() == [1, 1]
+    assert c["laua"].iloc[0] == c["laua"].iloc[7] and c["laua"].isna().tolist()[2:7] == [True] * 5
