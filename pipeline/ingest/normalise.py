@@ -245,6 +245,9 @@ def per_unique(raw: pd.Series, fn) -> tuple[pd.Series, ...]:
 
 
 def _changed(before: pd.Series, after: pd.Series) -> pd.Series:
-    both = before.notna() & after.notna()
-    differ = (before.astype("str") != after.astype("str")) & both
-    return (differ | (before.notna() != after.notna())).fillna(False).astype(bool)
+    """Which cells the normaliser changed: different text, or a value made missing (or the
+    reverse). Compared in Arrow, as the text is held."""
+    a, b = _arrow_text(before), _arrow_text(after)
+    differ = pc.fill_null(pc.not_equal(a, b), False)
+    appeared = pc.not_equal(pc.is_null(a), pc.is_null(b))
+    return pd.Series(pc.or_(differ, appeared).to_numpy(zero_copy_only=False), index=before.index)
