@@ -160,7 +160,7 @@ def _location_figures(at: AtReferenceDates) -> dict[str, tuple]:
     care, settings = at.model.care, at.model.settings
     la = at.looked_after
     episode = at.looked_after_episode
-    rows = np.unique(episode[episode >= 0])
+    rows = dates.distinct(episode[episode >= 0])
     ep = care.episodes
     placed_at = care_model.placement_episode(care, rows)
     both_ends = pd.concat(  # one directory lookup for the home and placement postcodes

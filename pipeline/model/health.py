@@ -42,9 +42,7 @@ def coded_records(tables: dict[str, pd.DataFrame], care: care_model.Care) -> dic
     code = keys.positions(table["CHILD"], care.children)
     day = table["HEALTH_DATE"].to_numpy(dtype=dates.NS)
     usable = (code >= 0) & ~np.isnat(day)
-    kinds, kind_of = np.unique(
-        table["HEALTH_TYPE"].astype("str").fillna("").to_numpy()[usable], return_inverse=True
-    )
+    kind_of, kinds = pd.factorize(table["HEALTH_TYPE"].astype("str").fillna("")[usable])
     code, day = code[usable], day[usable]
     return {str(k): (code[kind_of == i], day[kind_of == i]) for i, k in enumerate(kinds)}
 
