@@ -60,8 +60,17 @@ def as_reference_dates(ref_dates) -> pd.DatetimeIndex:
 
 
 def year_start(refs) -> np.ndarray:
-    """First day of the year to R: R - 1 calendar year + 1 day (element-wise)."""
-    return (pd.DatetimeIndex(refs) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).to_numpy(NS)
+    """First day of the year to R: R - 1 calendar year + 1 day (element-wise). Calendar offsets
+    are slow per element, and per-pair dates repeat a few reference dates: each distinct date is
+    worked out once."""
+    values = np.asarray(refs, dtype=NS)
+    codes, distinct = pd.factorize(values)
+    starts = (pd.DatetimeIndex(distinct) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).to_numpy(
+        NS
+    )
+    if len(starts) == 0:
+        return np.full(len(values), np.datetime64("NaT"), dtype=NS)
+    return np.where(codes >= 0, starts[codes], np.datetime64("NaT")).astype(NS)
 
 
 def months_before(refs, months: int) -> np.ndarray:

@@ -96,6 +96,11 @@ def test_year_start_is_r_minus_one_year_plus_one_day():
         d("01/01/2016"),
     ]
     assert year_start(refs).dtype == NS
+    # per-pair dates repeat: each distinct date worked out once, the same answer; NaT stays NaT
+    many = np.concatenate([refs.to_numpy(NS)] * 3 + [np.array(["NaT"], dtype=NS)])
+    got = year_start(many)
+    assert list(got[:15]) == list(year_start(refs)) * 3 and np.isnat(got[15])
+    assert len(year_start(np.array([], dtype=NS))) == 0
 
 
 def test_months_before():
