@@ -47,9 +47,12 @@ def first_review_due(period_start) -> np.ndarray:
 
 def _due_after(seq: np.ndarray, held: np.ndarray) -> np.ndarray:
     """When the review after one held on `held` (sequence `seq` in its period) falls due."""
-    return np.where(
-        seq == 0, _add_months(held, SECOND_MONTHS), _add_months(held, LATER_MONTHS)
-    ).astype(dates.NS)
+    held = np.asarray(held, dtype=dates.NS)
+    first = np.asarray(seq) == 0
+    out = np.empty(len(held), dtype=dates.NS)
+    out[first] = _add_months(held[first], SECOND_MONTHS)  # each review's own offset only
+    out[~first] = _add_months(held[~first], LATER_MONTHS)
+    return out
 
 
 def held_reviews(tables: dict[str, pd.DataFrame], care: care_model.Care) -> pd.DataFrame:
