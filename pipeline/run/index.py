@@ -43,11 +43,12 @@ def month_folders(output_root: Path) -> list[Path]:
     )
 
 
-def collect_kpis(output_root: Path) -> pd.DataFrame:
-    """All months' kpis.csv rows, with a `month` column."""
+def collect_kpis(output_root: Path, folders: list[Path] | None = None) -> pd.DataFrame:
+    """All months' kpis.csv rows (of `folders`, default every month folder), with a `month`
+    column."""
     frames = [
         pd.read_csv(folder / "kpis.csv").assign(month=folder.name)
-        for folder in month_folders(output_root)
+        for folder in (month_folders(output_root) if folders is None else folders)
         if (folder / "kpis.csv").is_file()
     ]
     if not frames:
@@ -113,11 +114,13 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
     """The index page's HTML; `titles` names each report (notebook stem -> title)."""
     output_root = Path(output_root)
     titles = titles or {}
-    kpis = as_published(collect_kpis(output_root), read_published(output_root))
+    # one listing of the month folders: in a batch, other workers publish months meanwhile
+    folders = month_folders(output_root)
+    kpis = as_published(collect_kpis(output_root, folders), read_published(output_root))
     labels = kpis.drop_duplicates("indicator").set_index("indicator")["label"].to_dict()
     shown = [i for i in HEADLINES if i in set(kpis["indicator"])]
     rows = []
-    for folder in reversed(month_folders(output_root)):
+    for folder in reversed(folders):
         mine = kpis[kpis["month"] == folder.name].set_index("indicator")
         failure = read_failure(folder)
         rows.append(
@@ -131,9 +134,9 @@ def build_index(output_root: Path, settings: Settings, titles: dict[str, str] | 
                 ],
             }
         )
-    failed = {f.name for f in month_folders(output_root) if read_failure(f) is not None}
+    failed = {f.name for f in folders if read_failure(f) is not None}
     current = kpis[~kpis["month"].isin(failed)]  # a failed month's old figures are not current
-    for row, folder in zip(rows, reversed(month_folders(output_root)), strict=True):
+    for row, folder in zip(rows, reversed(folders), strict=True):
         if (folder / "kpis.csv").is_file():
             row["links"].append({"href": f"{folder.name}/kpis.csv", "title": "Figures (CSV)"})
     trends = []

@@ -80,3 +80,25 @@ def test_the_scorecard_is_listed_first_then_the_reports_in_run_order():
     assert reading_order(names) == [LEAD_REPORT, *names[:3]]
     paths = [Path(f"x/{n}.html") for n in reversed(names)]
     assert [p.stem for p in reading_order(paths)] == [LEAD_REPORT, *names[:3]]
+
+
+def test_a_month_published_while_the_index_is_built_waits_for_the_next_build(tmp_path, monkeypatch):
+    """In a batch, another worker can publish a month while one builds the index: the page is
+    built from one listing of the month folders (it used to list them three times and fail when
+    the listings differed), and the new month appears in the next build."""
+    from pipeline.run import index
+
+    _month(tmp_path / "2016-12", 460, 3)
+    real = index.month_folders
+    calls = []
+
+    def listing(root):
+        calls.append(1)
+        if len(calls) == 2:  # another worker publishes January meanwhile
+            _month(tmp_path / "2017-01", 469, 12)
+        return real(root)
+
+    monkeypatch.setattr(index, "month_folders", listing)
+    page = build_index(tmp_path, Settings())
+    assert "December 2016" in page and "January 2017" not in page
+    assert "January 2017" in build_index(tmp_path, Settings())
