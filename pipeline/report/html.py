@@ -244,7 +244,6 @@ def _cell(value) -> str:
 
 
 PNG_COLOURS = 64  # a chart's flat colours fit a 64-colour palette: a third of the bytes, same look
-PNG_DPI = 110
 
 
 def _png(fig) -> bytes:
@@ -254,7 +253,7 @@ def _png(fig) -> bytes:
     import numpy as np
     from PIL import Image
 
-    fig.set_dpi(PNG_DPI)
+    fig.set_dpi(charts.PNG_DPI)
     fig.canvas.draw()
     pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     plt.close(fig)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.report import charts
 
@@ -57,3 +59,47 @@ def test_indicator_trend_names_benchmarks_with_their_year():
     fig = charts.indicator_trend(series, "placements_3plus_pct", settings)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()][1:]
     assert labels == ["Target: 9", "England, year to March 2025: 10", "Statistical neighbours: 11"]
+
+
+def _drawn_extent(fig):
+    """(content box, axes box) of a figure drawn as the reports draw it, in inches from its
+    bottom left corner."""
+    fig.set_dpi(charts.PNG_DPI)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    to_inches = fig.dpi_scale_trans.inverted()
+    content = fig.get_tightbbox(renderer)  # already in inches
+    axes = fig.axes[0].get_window_extent(renderer).transformed(to_inches)
+    return content, axes
+
+
+@pytest.mark.parametrize("top", [0.8, 12.0, 95.0, 12_000.0, 450_000.0])
+@pytest.mark.parametrize("ylabel", ["", "% of children in care"])
+def test_trend_layout_keeps_every_label_inside_the_figure_and_wastes_little(top, ylabel):
+    ends = pd.date_range("2015-01-31", periods=25, freq="ME")
+    series = pd.DataFrame({"period_end": ends, "x": np.linspace(top / 3, top, 25)})
+    fig = charts.trend_chart(series, "x", "Share", ylabel, target=top / 2)
+    content, axes = _drawn_extent(fig)
+    width, height = fig.get_size_inches()
+    # nothing cut off: every tick label, axis label and the month note lies inside the figure
+    assert content.x0 >= 0 and content.y0 >= 0
+    assert content.x1 <= width and content.y1 <= height
+    # and the margins are no wider than the labels need (a quarter of an inch to spare)
+    assert content.x0 < 0.25 and content.y0 < 0.25 and height - content.y1 < 0.25
+    assert axes.width > 0.75 * width
+
+
+def test_trend_layout_matches_the_other_trend_charts():
+    ends = pd.date_range("2015-01-31", periods=25, freq="ME")
+    monthly = pd.DataFrame(
+        {"period_end": ends, "missing_incidents": range(25), "missing_incidents_3m": range(25)}
+    )
+    limits = pd.DataFrame({"ucl": np.arange(25) + 5.0, "lcl": np.zeros(25)})
+    for fig in (
+        charts.incident_trend(monthly, limits),
+        charts.multi_trend(monthly, {"missing_incidents": "Missing incidents"}, "Per month"),
+    ):
+        content, _ = _drawn_extent(fig)
+        width, height = fig.get_size_inches()
+        assert 0 <= content.x0 < 0.25 and 0 <= content.y0 < 0.25
+        assert content.x1 <= width and content.y1 <= height
