@@ -105,12 +105,11 @@ def _fields(line: str, delimiter: str, strict: bool = True) -> list[str]:
 def read_delimited(raw: bytes) -> Delimited:
     """Read a delimited file's bytes (see the module docstring). Raises UnreadableFile."""
     buf, encoding = to_utf8(raw)
-    arr = np.frombuffer(buf, dtype=np.uint8)
-    if (arr == 0).any():
+    if b"\0" in buf:  # byte searches, not whole-file array passes
         raise UnreadableFile("binary data, not a text table")
-    if not (arr == 10).any() and (arr == 13).any():
+    if b"\n" not in buf and b"\r" in buf:
         buf = buf.replace(b"\r", b"\n")  # old Mac line ends
-        arr = np.frombuffer(buf, dtype=np.uint8)
+    arr = np.frombuffer(buf, dtype=np.uint8)
     starts, stops = _line_bounds(arr)
     nonblank = np.flatnonzero(stops > starts)
     if len(nonblank) == 0:
@@ -220,9 +219,9 @@ class _Lines:
 
     def _lines_with(self, byte: int) -> np.ndarray:
         """The data lines holding `byte` at least once."""
-        where = np.flatnonzero(self.arr == byte)
-        if len(where) == 0:
+        if bytes((byte,)) not in self.buf:
             return np.empty(0, dtype=np.int64)
+        where = np.flatnonzero(self.arr == byte)
         line = np.unique(np.searchsorted(self.starts, where, side="right") - 1)
         return np.intersect1d(line, self.rows, assume_unique=True)
 
@@ -266,7 +265,7 @@ class _Lines:
         invalid = []
         try:
             table = pacsv.read_csv(
-                io.BytesIO(self._payload(good, fixed)),
+                pa.BufferReader(self._payload(good, fixed)),  # read in place, not copied
                 read_options=pacsv.ReadOptions(column_names=columns),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.delimiter,
@@ -295,12 +294,12 @@ class _Lines:
         frame = pd.DataFrame(values, columns=self._columns()).replace("", pd.NA).astype("str")
         return frame.assign(_line=pd.array(good + 1, dtype="int64"))
 
-    def _payload(self, good: np.ndarray, fixed: dict) -> bytes:
-        """The good lines as one buffer: a slice of the file when they run unbroken, else the
-        lines picked out by a byte mask (rewritten lines joined in by hand)."""
+    def _payload(self, good: np.ndarray, fixed: dict) -> bytes | memoryview:
+        """The good lines as one buffer: a view of the file when they run unbroken, else the
+        runs of consecutive lines joined (rewritten lines joined in by hand)."""
         first, last = good[0], good[-1]
         if not fixed and last - first + 1 == len(good):
-            return self.buf[self.starts[first] : self.stops[last]]
+            return memoryview(self.buf)[self.starts[first] : self.stops[last]]
         if fixed:
             parts = [
                 fixed[int(i)].encode("utf-8")
@@ -309,8 +308,11 @@ class _Lines:
                 for i in good
             ]
             return b"\n".join(parts)
-        ends = np.append(self.starts[1:], len(self.arr))  # each line with its line end
-        edge = np.zeros(len(self.arr) + 1, dtype=np.int8)
-        np.add.at(edge, self.starts[good], 1)
-        np.add.at(edge, ends[good], -1)
-        return self.arr[np.cumsum(edge[:-1], dtype=np.int8).astype(bool)].tobytes()
+        # runs of consecutive good lines, each one slice of the file with its line ends
+        breaks = np.flatnonzero(np.diff(good) != 1)
+        run_first = good[np.r_[0, breaks + 1]]
+        run_last = good[np.r_[breaks, len(good) - 1]]
+        ends = np.append(self.starts[1:], len(self.arr))
+        return b"".join(
+            self.buf[a:b] for a, b in zip(self.starts[run_first], ends[run_last], strict=True)
+        )

@@ -162,7 +162,7 @@ def _unreadable(extract: RawExtract, name: str, digest: str, reason: str, encodi
 def _add_delimited(extract: RawExtract, path: Path) -> None:
     content = path.read_bytes()
     digest = hashlib.sha256(content).hexdigest()
-    if not content.strip():
+    if not content or content.isspace():  # (no copy of the file, as strip() would make)
         extract.files.append(
             FileInfo(path.name, None, 0, "", digest, "empty file, ignored", status="ignored")
         )

@@ -111,3 +111,20 @@ def test_unreadable_files_say_why(raw, reason):
 def test_header_only_file_has_no_rows():
     d = read_delimited(b"A,B\n")
     assert d.names == ["A", "B"] and d.frame.empty and d.records == 0
+
+
+def test_good_lines_in_several_runs_are_read_whole_with_their_line_numbers():
+    # a blank line and a rejected line split the good lines into three runs; CR LF line ends,
+    # the last line without one
+    d = read_delimited(b"A,B\r\n1,2\r\n\r\n3,4\r\n5,6\r\n7\r\n8,9\r\n10,11")
+    assert _rows(d) == [["1", "2"], ["3", "4"], ["5", "6"], ["8", "9"], ["10", "11"]]
+    assert d.frame["_line"].tolist() == [2, 4, 5, 7, 8]
+    assert d.rejected[["_line", "reason"]].to_dict("records") == [
+        {"_line": 6, "reason": "1 fields where the header has 2"}
+    ]
+    assert (d.records, d.blank_lines) == (6, 1)
+
+
+def test_a_nul_byte_anywhere_makes_the_file_binary():
+    with pytest.raises(UnreadableFile, match="binary"):
+        read_delimited(b"A,B\n1,\x002\n")

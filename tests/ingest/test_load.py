@@ -55,10 +55,11 @@ def test_utf8_bom_and_windows_1252(extract):
 
 def test_empty_and_header_only_files(extract):
     write(extract, "notes.csv", "")
+    write(extract, "blank.csv", " \r\n\t\n")
     write(extract, "oc3.csv", "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n")
     raw = load_extract(extract)
     notes = {f.file: f.note for f in raw.files}
-    assert notes["notes.csv"] == "empty file, ignored"
+    assert notes["notes.csv"] == notes["blank.csv"] == "empty file, ignored"
     assert notes["oc3.csv"] == "header only"
     assert raw.tables["oc3"].empty
 
