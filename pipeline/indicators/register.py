@@ -76,12 +76,19 @@ def tidy(figures: dict[str, tuple], refs: pd.DatetimeIndex) -> pd.DataFrame:
 
 
 def wide(tidy_frame: pd.DataFrame) -> pd.DataFrame:
-    """A tidy indicator series as one row per period_end and one column per indicator value."""
-    out = tidy_frame.pivot_table(
-        index="period_end", columns="indicator", values="value", aggfunc="first", dropna=False
-    )
-    out.columns.name = None
-    return out.reset_index().sort_values("period_end", ignore_index=True)
+    """A tidy indicator series as one row per period_end (in order) and one column per indicator
+    (in name order) holding its value; the first row wins where a pair repeats. Laid out on a
+    numpy grid: the reports call this for each chart, and a pivot table is dear for 25 rows."""
+    ends, row = np.unique(tidy_frame["period_end"].to_numpy(), return_inverse=True)
+    names, col = np.unique(tidy_frame["indicator"].to_numpy(dtype=object), return_inverse=True)
+    cell = row.astype("int64") * len(names) + col
+    _, first = np.unique(cell, return_index=True)  # each pair's first row
+    grid = np.full(len(ends) * len(names), np.nan)
+    grid[cell[first]] = tidy_frame["value"].to_numpy(dtype="float64")[first]
+    grid = grid.reshape(len(ends), len(names))
+    out = pd.DataFrame(grid, columns=pd.Index(names, dtype="str"))
+    out.insert(0, "period_end", ends)
+    return out
 
 
 def targets(settings: Settings) -> dict[str, float]:

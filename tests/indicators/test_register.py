@@ -174,3 +174,24 @@ def test_health_figures_are_labelled_by_their_source():
         "Children looked after 12+ months with a dental check in the last 12 months"
     )
     assert rows.at["dental_check_pct", "value"] == 100.0  # one child, one check in the year
+
+
+def test_wide_is_the_pivot_of_the_tidy_rows_first_row_winning():
+    ends = pd.to_datetime(["2017-01-31", "2016-12-31", "2016-11-30"])
+    tidy_rows = pd.DataFrame(
+        {
+            "indicator": pd.array(["b", "a", "b", "a", "c", "b"], dtype="str"),
+            "period_end": ends[[0, 0, 1, 2, 1, 0]],
+            "value": [1.0, np.nan, 3.0, 4.0, 5.0, 9.0],  # the last repeats (b, Jan): first wins
+        }
+    )
+    out = wide(tidy_rows)
+    assert list(out.columns) == ["period_end", "a", "b", "c"]
+    assert list(out["period_end"]) == sorted(ends)
+    expected = {"a": [4.0, np.nan, np.nan], "b": [np.nan, 3.0, 1.0], "c": [np.nan, 5.0, np.nan]}
+    for name, values in expected.items():
+        np.testing.assert_array_equal(out[name].to_numpy(), values)
+    pivot = tidy_rows.pivot_table(
+        index="period_end", columns="indicator", values="value", aggfunc="first", dropna=False
+    )
+    np.testing.assert_array_equal(out[["a", "b", "c"]].to_numpy(), pivot.to_numpy())
