@@ -34,3 +34,39 @@ def test_an_image_without_alt_text_gets_the_placeholder_and_a_warning(caplog):
         '<img alt="Bar chart of rates" src="b.png">'
     )
     assert "missing on 1 image" in caplog.text
+
+
+def test_the_page_has_the_structure_nbconvert_itself_gives(tmp_path):
+    """The exporter's own conversion, then nbconvert's closing pass through BeautifulSoup: the
+    same document as the exporter skipping that pass and doing its work on the text."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from pipeline.report.html import TEMPLATES
+    from pipeline.run.render import _exporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\n## A section\n\nSome *words* & a table."),
+        nbformat.v4.new_code_cell(
+            "x",
+            outputs=[
+                nbformat.v4.new_output(
+                    "execute_result",
+                    data={
+                        "text/html": "<p>Figure</p><img src='data:image/png;base64,AA=='>",
+                        "text/plain": "<HTML>",
+                    },
+                    execution_count=1,
+                )
+            ],
+        ),
+    ]
+    ours, _ = _exporter().from_notebook_node(nb)
+    stock = HTMLExporter(template_name="lac", extra_template_basedirs=[str(TEMPLATES)])
+    stock.exclude_input = stock.exclude_input_prompt = stock.exclude_output_prompt = True
+    theirs, _ = stock.from_notebook_node(nb)
+    assert str(BeautifulSoup(ours, "html.parser")) == str(BeautifulSoup(theirs, "html.parser"))
+    assert 'alt="No description has been provided for this image"' in ours
+    assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') >= 2
