@@ -29,6 +29,7 @@ from pipeline.ingest.normalise import (
     parse_dates,
     parse_whole_numbers,
     per_unique,
+    per_unique_many,
 )
 from pipeline.paths import parse_month
 
@@ -79,6 +80,7 @@ class Work:
     unreadable: dict[str, pd.Series] = field(default_factory=dict)  # column -> mask
     counts: dict[str, int] = field(default_factory=dict)
     merged: pd.Index | None = None
+    dates: dict = field(default_factory=dict)  # column -> its DATE-NORM results, read already
     kept: pd.DataFrame | None = None  # set once the row rules are done
     next_start: pd.Series | None = None  # episodes: the child's next DECOM (structure rules)
 
@@ -207,7 +209,7 @@ def _date_norm(w: Work) -> None:
     datetimes = set(w.spec.get("datetimes", []))
     for col in w.columns("date"):
         keep_time = col in datetimes
-        values, changed, timed, invalid = per_unique(
+        values, changed, timed, invalid = w.dates.get(col) or per_unique(
             w.raw[col], lambda u, keep_time=keep_time: parse_dates(u, keep_time)
         )
         w.values[col] = values
@@ -441,11 +443,13 @@ def clean_table(
     frame: pd.DataFrame,
     child_ids: pd.Index | None = None,
     as_at: pd.Timestamp | None = None,
+    dates: dict | None = None,
 ) -> TableOutcome:
     """Apply every rule to one raw table; return kept rows (typed), quarantined rows, the cell
-    audit and counts. `as_at` (the extract's reference date) ends open records' spans."""
+    audit and counts. `as_at` (the extract's reference date) ends open records' spans; `dates`
+    holds date columns already read (`read_dates`)."""
     spec = data.tables()[table]
-    w = Work(table, spec, _with_required_columns(frame, spec), child_ids, as_at)
+    w = Work(table, spec, _with_required_columns(frame, spec), child_ids, as_at, dates=dates or {})
     for rule_id in data.rules():
         if applies(rule_id, table):
             RULES[rule_id](w)
@@ -582,6 +586,24 @@ def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def read_dates(tables: dict[str, pd.DataFrame], names, keep_time: bool) -> dict:
+    """DATE-NORM's results for the date columns (`keep_time`: the date-time ones) of the tables
+    `names`, {(table, column): (values, changed, timed, invalid)}: every column's distinct
+    values read in one call (`per_unique_many`)."""
+    columns = []
+    for table in names:
+        spec = data.tables()[table]
+        datetimes = set(spec.get("datetimes", []))
+        dated = set(spec.get("dates", [])) | datetimes
+        columns += [
+            (table, c)
+            for c in tables[table].columns
+            if c in dated and c not in META and (c in datetimes) == keep_time
+        ]
+    read = per_unique_many([tables[t][c] for t, c in columns], lambda u: parse_dates(u, keep_time))
+    return dict(zip(columns, read, strict=True))
+
+
 def _with_required_columns(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     missing = [c for c in spec["required"] if c not in frame.columns]
     if missing:
@@ -634,17 +656,23 @@ def clean_extract(raw: RawExtract, month: str | None = None) -> CleanResult:
     order = sorted(raw.tables, key=lambda t: (t != "header", t))
     outcomes: dict[str, TableOutcome] = {}
     child_ids = None
-    if "header" in raw.tables:
-        outcomes["header"] = clean_table("header", raw.tables["header"], as_at=as_at)
-        child_ids = pd.Index(outcomes["header"].kept["CHILD"])
     rest = [t for t in order if t != "header"]
     # the other tables are independent given the header's IDs; most of the work is in pyarrow
-    # kernels that release the GIL, so two threads use both cores. Results are merged in `order`.
+    # kernels that release the GIL, so two threads use both cores. Their dates are read first,
+    # all tables at once (while the header is cleaned). Results are merged in `order`.
     with ThreadPoolExecutor(max_workers=2) as pool:
+        reading = [pool.submit(read_dates, raw.tables, rest, k) for k in (False, True)]
+        if "header" in raw.tables:
+            outcomes["header"] = clean_table("header", raw.tables["header"], as_at=as_at)
+            child_ids = pd.Index(outcomes["header"].kept["CHILD"])
+        dates: dict[str, dict] = {t: {} for t in rest}
+        for done_reading in reading:
+            for (t, col), results in done_reading.result().items():
+                dates[t][col] = results
         done = dict(
             zip(
                 rest,
-                pool.map(lambda t: clean_table(t, raw.tables[t], child_ids, as_at), rest),
+                pool.map(lambda t: clean_table(t, raw.tables[t], child_ids, as_at, dates[t]), rest),
                 strict=True,
             )
         )

@@ -244,6 +244,21 @@ def per_unique(raw: pd.Series, fn) -> tuple[pd.Series, ...]:
     return tuple(r.iloc[positions].set_axis(raw.index) for r in results)
 
 
+def per_unique_many(columns: list[pd.Series], fn) -> list[tuple[pd.Series, ...]]:
+    """`per_unique` over several columns at once: their distinct values normalised in one call,
+    each column's results spread back (on its own index). At LA scale the cost of a call, not of
+    its values, is most of the work; the columns of an extract share most of their dates."""
+    if not columns:
+        return []
+    joined = pd.concat([c.reset_index(drop=True) for c in columns], ignore_index=True)
+    results = per_unique(joined, fn)
+    bounds = np.cumsum([0, *(len(c) for c in columns)])
+    return [
+        tuple(r.iloc[a:b].set_axis(c.index) for r in results)
+        for c, a, b in zip(columns, bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
 def _changed(before: pd.Series, after: pd.Series) -> pd.Series:
     """Which cells the normaliser changed: different text, or a value made missing (or the
     reverse). Compared in Arrow, as the text is held."""

@@ -12,6 +12,7 @@ from pipeline.ingest.normalise import (
     parse_dates,
     parse_whole_numbers,
     per_unique,
+    per_unique_many,
 )
 
 
@@ -128,6 +129,30 @@ def test_per_unique_normalises_each_distinct_value_once():
     assert values.index.tolist() == [10, 11, 12, 13, 14]
     assert values.tolist()[:3] == ["B", "A", "B"] and pd.isna(values.iloc[3])
     assert values.iloc[4] == "A"
+
+
+def test_per_unique_many_reads_the_columns_distinct_values_in_one_call():
+    seen = []
+
+    def read(distinct):
+        seen.append(len(distinct))
+        return parse_dates(distinct, keep_time=False)
+
+    first = pd.Series(["01/02/2016", "2016-02-01", None], index=[5, 6, 7], dtype="str")
+    second = pd.Series(["01/02/2016", "31/02/2016", "42401"], index=[0, 1, 2], dtype="str")
+    empty = pd.Series([], dtype="str")
+    together = per_unique_many([first, second, empty], read)
+    # one call, on the four distinct texts (the shared date once) and the missing slot
+    assert seen == [5]
+    for column, results in zip([first, second, empty], together, strict=True):
+        alone = per_unique(column, lambda u: parse_dates(u, keep_time=False))
+        for got, expected in zip(results, alone, strict=True):
+            pd.testing.assert_series_equal(got, expected)
+    values, changed, _, invalid = together[1]
+    assert values.index.tolist() == [0, 1, 2]
+    assert values.tolist()[0] == values.tolist()[2] == pd.Timestamp("2016-02-01")
+    assert invalid.tolist() == [False, True, False] and changed.tolist() == [False, False, True]
+    assert per_unique_many([], read) == []
 
 
 def test_dates_outside_what_a_timestamp_holds_are_unreadable_not_a_crash():
